@@ -1,0 +1,110 @@
+# rkBPF top-level build.  Everything lands in $(BUILD); sources are found by
+# wildcard, so a new file in vm/, tests/unit/ or fuzz/ needs no edit here.
+#
+#   make            librkbpf, rkctl, rk-conformance-plugin
+#   make test       the Criterion suite (fast)
+#   make check      the same suite under ASan + UBSan (in build/san/)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each
+#   make bench      benchmarks: native vs interpreter (bench/bench.mk)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+SHELL    := /bin/bash
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+FUZZ_SECONDS ?= 20
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+CPPFLAGS_ALL := -D_DEFAULT_SOURCE -Ivm $(CPPFLAGS)
+CFLAGS_ALL   := -std=c11 $(WARNINGS) -fPIC -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS_ALL  := $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+VM_SRCS      := $(wildcard vm/*.c)
+RKCTL_SRCS   := $(wildcard tools/rkctl/*.c)
+PLUGIN_SRCS  := $(wildcard tools/conformance-plugin/*.c)
+COMMON_SRCS  := $(wildcard tools/common/*.c)
+TEST_SRCS    := $(wildcard tests/unit/*.c)
+FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBRKBPF := $(BUILD)/librkbpf.a
+RKCTL    := $(BUILD)/rkctl
+PLUGIN   := $(BUILD)/rk-conformance-plugin
+TESTS    := $(BUILD)/rk-tests
+
+.PHONY: all test check fuzz bench install clean
+all: $(LIBRKBPF) $(RKCTL) $(PLUGIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIBRKBPF): $(call obj,$(VM_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(RKCTL): $(call obj,$(RKCTL_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
+
+$(PLUGIN): $(call obj,$(PLUGIN_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
+
+# The unit tests read the conformance data from the source tree.
+$(BUILD)/obj/tests/%.o: CPPFLAGS_ALL += -DRK_SOURCE_DIR='"$(CURDIR)"'
+
+$(TESTS): $(call obj,$(TEST_SRCS)) $(LIBRKBPF)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lcriterion
+
+test: $(TESTS) $(RKCTL) $(PLUGIN)
+	$(TESTS) --jobs 2 $(TEST_ARGS)
+
+# Sanitizers: a separate build tree so that the normal one stays fast.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+check:
+	$(MAKE) BUILD=$(BUILD)/san EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" \
+		CFLAGS="-O1 -g" test
+
+# libFuzzer needs clang; the library is rebuilt with coverage instrumentation.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_BINS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+fuzz:
+	$(MAKE) BUILD=$(BUILD)/fuzz-lib CC=$(FUZZ_CC) EXTRA_CFLAGS="$(FUZZ_FLAGS)" \
+		CFLAGS="-O1 -g" $(BUILD)/fuzz-lib/librkbpf.a
+	$(MAKE) fuzz-bins
+	@for bin in $(FUZZ_BINS); do \
+		name=$$(basename $$bin); corpus=$(BUILD)/fuzz/corpus-$$name; \
+		mkdir -p $$corpus; \
+		echo "== $$name ($(FUZZ_SECONDS)s)"; \
+		$$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus fuzz/seeds/$$name \
+			2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|ERROR)' ; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/fuzz-lib/librkbpf.a
+	@mkdir -p $(dir $@) fuzz/seeds/$*
+	$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 $(WARNINGS) -O1 -g \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(BUILD)/fuzz-lib/librkbpf.a
+
+-include bench/bench.mk
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/rkbpf
+	install -m 0755 $(RKCTL) $(DESTDIR)$(PREFIX)/bin/rkctl
+	install -m 0644 $(LIBRKBPF) $(DESTDIR)$(PREFIX)/lib/librkbpf.a
+	install -m 0644 vm/rkbpf.h vm/rk_isa.h $(DESTDIR)$(PREFIX)/include/rkbpf/
+	if ls include/rkbpf/*.h >/dev/null 2>&1; then \
+		install -m 0644 include/rkbpf/*.h $(DESTDIR)$(PREFIX)/include/rkbpf/; fi
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,74 @@
+/*
+ * interp_checked.c - the checked interpreter: the same semantics as the
+ * fast one (interp_loop.h), plus a check of every load, store and atomic
+ * against the regions the program may touch and of every register read
+ * against initialisation.  A violation stops the run with a report.  This
+ * is the oracle the verifier's soundness fuzzer compares against: if the
+ * verifier accepts a program that trips a check here, the verifier is wrong.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "alu_ops.h"
+#include "vm_internal.h"
+
+static bool region_contains(const struct rk_region *region, uintptr_t addr, uint32_t size)
+{
+	/* Written to avoid overflow at the top of the address space. */
+	return addr >= region->start && size <= region->len &&
+	       addr - region->start <= region->len - size;
+}
+
+static enum rk_stop check_access(uintptr_t addr, uint32_t size, bool is_write,
+                                 const struct rk_region *regions, size_t region_count,
+                                 const struct rk_region **hit)
+{
+	for (size_t i = 0; i < region_count; i++) {
+		if (!region_contains(&regions[i], addr, size))
+			continue;
+		*hit = &regions[i];
+		return is_write && !regions[i].writable ? RK_STOP_READ_ONLY : RK_STOP_EXIT;
+	}
+	*hit = NULL;
+	return RK_STOP_BAD_ACCESS;
+}
+
+static void describe_access(struct rk_run_result *result, size_t index, bool is_write,
+                            bool misaligned, const struct rk_region *hit,
+                            const struct rk_region *regions, size_t region_count)
+{
+	const char *what = is_write ? "store" : "load";
+	int used;
+	if (misaligned) {
+		used = snprintf(result->message, sizeof(result->message),
+		                "insn %zu: atomic access of %u bytes at 0x%" PRIxPTR
+		                " is not aligned to its size",
+		                index, result->access_size, result->addr);
+	} else if (hit) {
+		used = snprintf(result->message, sizeof(result->message),
+		                "insn %zu: %s of %u bytes at 0x%" PRIxPTR
+		                " into read-only region %s",
+		                index, what, result->access_size, result->addr, hit->name);
+	} else {
+		used = snprintf(result->message, sizeof(result->message),
+		                "insn %zu: %s of %u bytes at 0x%" PRIxPTR
+		                " is outside every region:",
+		                index, what, result->access_size, result->addr);
+		/* Name each region with the offset of the access from it. */
+		for (size_t i = 0; i < region_count && used > 0 &&
+		                   (size_t)used < sizeof(result->message);
+		     i++)
+			used += snprintf(result->message + used, sizeof(result->message) - (size_t)used,
+			                 " %s[0x%" PRIxPTR "+%" PRIu64 "]", regions[i].name,
+			                 regions[i].start, regions[i].len);
+	}
+	(void)used;
+}
+
+#define INTERP_NAME rk_interp_checked
+#define INTERP_CHECKED 1
+#define INTERP_INSN struct rk_insn
+#define INTERP_CODE(prog) ((prog)->insns)
+#define INTERP_HELPER(prog, slot) rk_helpers_fn((prog)->helpers, (uint32_t)(slot)->imm)
+#include "interp_loop.h"

@@ -1,0 +1,40 @@
+/*
+ * run.c - rk_prog_run(): pick the interpreter for the requested mode.
+ * (The JITs will plug in here.)
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vm_internal.h"
+
+int rk_prog_run(const struct rk_prog *prog, void *ctx, size_t ctx_len,
+                const struct rk_run_opts *opts, struct rk_run_result *result)
+{
+	result->retval = 0;
+	result->stop = RK_STOP_EXIT;
+	result->insn_index = 0;
+	result->insns_executed = 0;
+	result->addr = 0;
+	result->access_size = 0;
+	result->reg = -1;
+	result->message[0] = '\0';
+	if (opts && opts->mode == RK_EXEC_CHECKED)
+		return rk_interp_checked(prog, ctx, ctx_len, opts, result, NULL, NULL);
+	return rk_interp_fast(prog, ctx, ctx_len, opts, result, NULL, NULL);
+}
+
+const char *rk_stop_name(enum rk_stop stop)
+{
+	switch (stop) {
+	case RK_STOP_EXIT: return "exit";
+	case RK_STOP_ABORTED: return "aborted";
+	case RK_STOP_BAD_ACCESS: return "bad-access";
+	case RK_STOP_READ_ONLY: return "read-only";
+	case RK_STOP_UNINIT_REG: return "uninit-reg";
+	case RK_STOP_INSN_LIMIT: return "insn-limit";
+	case RK_STOP_CALL_DEPTH: return "call-depth";
+	case RK_STOP_BAD_HELPER: return "bad-helper";
+	case RK_STOP_INVALID_INSN: return "invalid-insn";
+	}
+	return "unknown";
+}

@@ -94,6 +94,7 @@ $(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/fuzz-lib/librkbpf.a
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $< $(BUILD)/fuzz-lib/librkbpf.a
 
+include examples/examples.mk
 -include bench/bench.mk
 
 install: all

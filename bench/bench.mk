@@ -1,0 +1,59 @@
+# bench/bench.mk - make bench: the programs of bench/progs/ run natively
+# (clang -O2) and in the interpreter, in one process; prints the table.
+# Included by the top-level Makefile, which provides BUILD, CC, WARNINGS,
+# CPPFLAGS_ALL, CFLAGS_ALL, LDFLAGS_ALL, LIBRKBPF and obj().
+#
+# Every bench/progs/NAME.c is built twice:
+#   $(BUILD)/bench/NAME.bin       clang -target bpf, .text only: the bytecode
+#   $(BUILD)/bench/native/NAME.o  clang -O2, linked into rk-bench: the baseline
+# check-bpf-obj.sh fails the build when the BPF object has a relocation, a
+# second function or a call, which the raw .text could not carry.
+#
+#   make bench BENCH_ARGS="--repeat 51 crc32"     options: rk-bench --help
+
+BPF_CLANG       ?= clang
+BENCH_NATIVE_CC ?= $(BPF_CLANG)
+LLVM_OBJCOPY    ?= llvm-objcopy
+LLVM_READELF    ?= llvm-readelf
+LLVM_OBJDUMP    ?= llvm-objdump
+BENCH_ARGS      ?=
+
+BENCH_DIR         := $(BUILD)/bench
+BENCH_NAMES       := $(basename $(notdir $(wildcard bench/progs/*.c)))
+BENCH_BINS        := $(patsubst %,$(BENCH_DIR)/%.bin,$(BENCH_NAMES))
+BENCH_BPF_OBJS    := $(patsubst %,$(BENCH_DIR)/bpf/%.o,$(BENCH_NAMES))
+BENCH_NATIVE_OBJS := $(patsubst %,$(BENCH_DIR)/native/%.o,$(BENCH_NAMES))
+BENCH_HARNESS_OBJS := $(call obj,$(wildcard bench/*.c))
+RK_BENCH          := $(BENCH_DIR)/rk-bench
+
+# The same flags for both builds of a program, but the target: the figures
+# compare the interpreter with what clang makes of the same C.
+BENCH_PROG_CFLAGS := -O2 -std=c11 $(WARNINGS)
+BENCH_BPF_CFLAGS  := $(BENCH_PROG_CFLAGS) -target bpf -mcpu=v3 -ffreestanding
+
+.SECONDARY: $(BENCH_BPF_OBJS)
+
+bench: $(RK_BENCH) $(BENCH_BINS)
+	$(RK_BENCH) --dir $(BENCH_DIR) $(BENCH_ARGS)
+
+$(BENCH_DIR)/bpf/%.o: bench/progs/%.c bench/progs/bench_prog.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BENCH_BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/%.bin: $(BENCH_DIR)/bpf/%.o scripts/check-bpf-obj.sh
+	LLVM_READELF=$(LLVM_READELF) LLVM_OBJDUMP=$(LLVM_OBJDUMP) scripts/check-bpf-obj.sh $<
+	$(LLVM_OBJCOPY) -O binary --only-section=.text $< $@
+
+$(BENCH_DIR)/native/%.o: bench/progs/%.c bench/progs/bench_prog.h
+	@mkdir -p $(dir $@)
+	$(BENCH_NATIVE_CC) $(BENCH_PROG_CFLAGS) -fPIC -DBENCH_ENTRY=bench_native_$* -c $< -o $@
+
+$(BUILD)/obj/bench/%.o: CPPFLAGS_ALL += -DRK_BENCH_DIR='"$(abspath $(BENCH_DIR))"'
+
+$(RK_BENCH): $(BENCH_HARNESS_OBJS) $(BENCH_NATIVE_OBJS) $(LIBRKBPF)
+	@for name in $(BENCH_NAMES); do \
+		grep -q "X($$name," bench/bench.h || { \
+			echo "bench/progs/$$name.c is not listed in BENCH_PROGS (bench/bench.h)" >&2; \
+			exit 1; }; \
+	done
+	$(CC) $(CFLAGS_ALL) -o $@ $(BENCH_HARNESS_OBJS) $(BENCH_NATIVE_OBJS) $(LIBRKBPF) $(LDFLAGS_ALL)

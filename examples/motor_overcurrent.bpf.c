@@ -1,0 +1,41 @@
+/*
+ * motor_overcurrent.bpf.c - the over-current trip of a motor driver.
+ *
+ * Input: the motor's current samples, int16 milliamps, little endian, as a
+ * driver's ADC ring delivers them.  The trip fires when the current stays
+ * at or above TRIP_MA for TRIP_SAMPLES consecutive samples: a single spike
+ * (a commutation transient) must not stop the robot, a stall must.
+ *
+ * Returns 0 when the current never tripped, otherwise 1 + the index of the
+ * sample at which the trip fired, with the peak current in the upper 32 bits
+ * so the caller can log why it stopped.
+ *
+ * Runs as raw bytecode for now: r1 = samples, r2 = their length in bytes.
+ */
+#include <stdint.h>
+
+#define TRIP_MA 4000
+#define TRIP_SAMPLES 8
+
+uint64_t motor_overcurrent(const int16_t *samples, uint64_t len_bytes);
+
+uint64_t motor_overcurrent(const int16_t *samples, uint64_t len_bytes)
+{
+	uint64_t count = len_bytes / sizeof(int16_t);
+	int32_t peak = 0;
+	uint32_t over = 0;
+
+	if (count > 4096) /* a bound the verifier will need to see */
+		count = 4096;
+	for (uint64_t i = 0; i < count; i++) {
+		int32_t current = samples[i];
+		if (current < 0)
+			current = -current; /* either direction of rotation */
+		if (current > peak)
+			peak = current;
+		over = current >= TRIP_MA ? over + 1 : 0;
+		if (over == TRIP_SAMPLES)
+			return (uint64_t)peak << 32 | (i + 1);
+	}
+	return 0;
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Install everything rkBPF needs to build and test, from Debian 12 packages.
+# Used by .ci/run and by newcomers (README).  Needs root.
+set -eu
+PACKAGES="
+  build-essential make gcc clang llvm lld libclang-rt-14-dev
+  libcriterion-dev
+"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (sudo $0)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086
+apt-get install -y --no-install-recommends $PACKAGES

@@ -1,0 +1,18 @@
+/*
+ * commands.h - rkctl's subcommands.  Each takes argc/argv with argv[0] the
+ * subcommand's name and returns the process exit status:
+ * 0 success, 1 the operation failed (bad program, failed run), 2 usage error.
+ */
+#ifndef RK_RKCTL_COMMANDS_H
+#define RK_RKCTL_COMMANDS_H
+
+#define RKCTL_EXIT_OK 0
+#define RKCTL_EXIT_FAILED 1
+#define RKCTL_EXIT_USAGE 2
+
+int rkctl_cmd_asm(int argc, char **argv);
+int rkctl_cmd_disasm(int argc, char **argv);
+int rkctl_cmd_validate(int argc, char **argv);
+int rkctl_cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * rkctl - the rkBPF command line.  This file only dispatches; each
+ * subcommand lives in its own cmd_*.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct rkctl_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+};
+
+static const struct rkctl_command commands[] = {
+	{"run", rkctl_cmd_run,
+	 "run PROG [--data-in FILE | --mem HEX] [--data-out FILE] [--repeat N]\n"
+	 "              [--interp | --checked] [--json]\n"
+	 "        run a program once (or N times) on the given bytes; prints retval and\n"
+	 "        duration_ns (median per run)"},
+	{"asm", rkctl_cmd_asm,
+	 "asm FILE.s [-o OUT.bin]\n"
+	 "        assemble; without -o, print the bytecode as hex"},
+	{"disasm", rkctl_cmd_disasm,
+	 "disasm PROG [--hex]\n"
+	 "        disassemble raw bytecode (--hex: the file holds hex text)"},
+	{"validate", rkctl_cmd_validate,
+	 "validate PROG\n"
+	 "        check the encoding of every instruction (RFC 9669)"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: rkctl COMMAND [ARGS]\n\n"
+	             "PROG is assembly (.s, .asm) or raw bytecode (any other name).\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  rkctl %s\n\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return RKCTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return RKCTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "rkctl: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return RKCTL_EXIT_USAGE;
+}

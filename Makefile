@@ -57,7 +57,7 @@ $(PLUGIN): $(call obj,$(PLUGIN_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
 # The unit tests read the conformance data from the source tree.
 $(BUILD)/obj/tests/%.o: CPPFLAGS_ALL += -DRK_SOURCE_DIR='"$(CURDIR)"'
 
-$(TESTS): $(call obj,$(TEST_SRCS)) $(LIBRKBPF)
+$(TESTS): $(call obj,$(TEST_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lcriterion
 
 test: $(TESTS) $(RKCTL) $(PLUGIN)
@@ -81,14 +81,18 @@ fuzz:
 		name=$$(basename $$bin); corpus=$(BUILD)/fuzz/corpus-$$name; \
 		mkdir -p $$corpus; \
 		echo "== $$name ($(FUZZ_SECONDS)s)"; \
-		$$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus fuzz/seeds/$$name \
-			2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|ERROR)' ; \
-		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+		log=$(BUILD)/fuzz/$$name.log; \
+		$$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/$$name- $$corpus fuzz/seeds/$$name >$$log 2>&1; \
+		status=$$?; \
+		grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $$log; \
+		if [ $$status -ne 0 ]; then tail -n 40 $$log; \
+			echo "$$name failed; the input is in $(BUILD)/fuzz/$$name-*"; exit 1; fi; \
 	done
 
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
-$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/fuzz-lib/librkbpf.a
+$(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz-lib/librkbpf.a
 	@mkdir -p $(dir $@) fuzz/seeds/$*
 	$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 $(WARNINGS) -O1 -g \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -272,6 +272,15 @@ static int check_lddw(const struct rk_insn *insns, size_t insn_count, size_t ind
 		              "second slot of the lddw at insn %zu must have opcode, registers "
 		              "and off 0",
 		              index);
+	/* Only a plain immediate and the map-value sources use next_imm. */
+	bool uses_next_imm = insn->src_reg == RK_PSEUDO_IMM64 ||
+	                     insn->src_reg == RK_PSEUDO_MAP_IDX_VAL ||
+	                     insn->src_reg == RK_PSEUDO_MAP_VAL;
+	if (!uses_next_imm && next->imm != 0)
+		return reject(err, err_len, index + 1, next,
+		              "field imm of the second slot must be 0 for lddw with src_reg %d, "
+		              "is %d",
+		              insn->src_reg, next->imm);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * Test support only: the product never reads these formats.
  */
 #include "conformance_data.h"
+#include "../../tools/common/hex.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -43,40 +44,10 @@ int conformance_read_file(const char *path, char **text_out, size_t *len_out)
 	return 0;
 }
 
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int conformance_parse_hex_bytes(const char *text, uint8_t **bytes_out, size_t *len_out)
 {
-	size_t cap = strlen(text) / 2 + 1, len = 0;
-	uint8_t *bytes = malloc(cap);
-	if (!bytes)
-		return -ENOMEM;
-	const char *p = text;
-	while (*p) {
-		if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') {
-			p++;
-			continue;
-		}
-		int hi = hex_digit(p[0]), lo = p[1] ? hex_digit(p[1]) : -1;
-		if (hi < 0 || lo < 0) {
-			free(bytes);
-			return -EINVAL;
-		}
-		bytes[len++] = (uint8_t)(hi << 4 | lo);
-		p += 2;
-	}
-	*bytes_out = bytes;
-	*len_out = len;
-	return 0;
+	char err[128];
+	return rk_hex_parse(text, bytes_out, len_out, err, sizeof(err));
 }
 
 int conformance_hex_load(const char *path, uint8_t **bytes_out, size_t *len_out)
@@ -95,7 +66,8 @@ static int parse_raw(const char *text, uint8_t **bytes_out, size_t *len_out)
 {
 	if (!strstr(text, "0x"))
 		return conformance_parse_hex_bytes(text, bytes_out, len_out);
-	size_t cap = strlen(text) / 2 + 8, len = 0;
+	/* Each "0x" (2 characters at least) yields 8 bytes, however few digits follow. */
+	size_t cap = (strlen(text) / 2 + 1) * 8, len = 0;
 	uint8_t *bytes = malloc(cap);
 	if (!bytes)
 		return -ENOMEM;

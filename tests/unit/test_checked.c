@@ -172,7 +172,7 @@ Test(checked, stack_below_current_frame)
 	struct rk_run_result r = run_checked("call local f\nexit\nf:\nldxdw %r0, [%r10-520]\nexit\n",
 	                                     NULL, 0, false, -EFAULT);
 	cr_assert_eq(r.stop, RK_STOP_BAD_ACCESS);
-	cr_assert_eq(r.insn_index, 3);
+	cr_assert_eq(r.insn_index, 2);
 	struct rk_run_result after = run_checked(
 		"call local f\nldxdw %r0, [%r10-520]\nexit\nf:\nstdw [%r10-8], 1\nmov %r0, 0\nexit\n",
 		NULL, 0, false, -EFAULT);

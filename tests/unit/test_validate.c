@@ -214,6 +214,21 @@ Test(validate, operation_specific_rules)
 	                "5.4), is 7");
 }
 
+Test(validate, lddw_pseudo_sources)
+{
+	struct rk_insn map_fd[] = {INSN(RK_OP_LDDW, 1, RK_PSEUDO_MAP_FD, 0, 3), INSN(0, 0, 0, 0, 0),
+	                           EXIT};
+	expect_accepted(map_fd, 3);
+	struct rk_insn map_val[] = {INSN(RK_OP_LDDW, 1, RK_PSEUDO_MAP_VAL, 0, 3),
+	                            INSN(0, 0, 0, 0, 16), EXIT};
+	expect_accepted(map_val, 3);
+	struct rk_insn stray[] = {INSN(RK_OP_LDDW, 1, RK_PSEUDO_MAP_FD, 0, 3), INSN(0, 0, 0, 0, 16),
+	                          EXIT};
+	expect_rejected(stray, 3,
+	                "insn 1 (opcode 0x00, ld): field imm of the second slot must be 0 for lddw "
+	                "with src_reg 1, is 16");
+}
+
 Test(validate, error_buffer_may_be_null_or_short)
 {
 	struct rk_insn prog[] = {MOV64_K(11, 1), EXIT};

@@ -55,13 +55,14 @@ $(PLUGIN): $(call obj,$(PLUGIN_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
 
 # The unit tests read the conformance data from the source tree.
-$(BUILD)/obj/tests/%.o: CPPFLAGS_ALL += -DRK_SOURCE_DIR='"$(CURDIR)"'
+$(BUILD)/obj/tests/%.o: CPPFLAGS_ALL += -DRK_SOURCE_DIR='"$(CURDIR)"' -DRK_BUILD_DIR='"$(abspath $(BUILD))"'
 
 $(TESTS): $(call obj,$(TEST_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lcriterion
 
 test: $(TESTS) $(RKCTL) $(PLUGIN)
 	$(TESTS) --jobs 2 $(TEST_ARGS)
+	tests/cli/test_cli.sh $(BUILD)
 
 # Sanitizers: a separate build tree so that the normal one stays fast.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

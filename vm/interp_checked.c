@@ -34,13 +34,43 @@ static enum rk_stop check_access(uintptr_t addr, uint32_t size, bool is_write,
 	return RK_STOP_BAD_ACCESS;
 }
 
+/*
+ * Stack initialisation: shadow holds one bit per stack byte, set once the
+ * program has written it.  The verifier refuses reads of unwritten stack
+ * bytes, so the oracle must catch them; they would also let the fast
+ * interpreter (whose stack is not zeroed) take another path.
+ */
+static void stack_forget(uint8_t *shadow, uintptr_t stack_base, uintptr_t addr, size_t len)
+{
+	for (size_t i = addr - stack_base, end = i + len; i < end; i++)
+		shadow[i / 8] &= (uint8_t)~(1u << (i % 8));
+}
+
+static enum rk_stop stack_access(uint8_t *shadow, uintptr_t stack_base, uintptr_t addr,
+                                 uint32_t size, bool is_write)
+{
+	for (size_t i = addr - stack_base, end = i + size; i < end; i++) {
+		if (is_write)
+			shadow[i / 8] |= (uint8_t)(1u << (i % 8));
+		else if (!(shadow[i / 8] & (1u << (i % 8))))
+			return RK_STOP_UNINIT_STACK;
+	}
+	return RK_STOP_EXIT;
+}
+
 static void describe_access(struct rk_run_result *result, size_t index, bool is_write,
                             bool misaligned, const struct rk_region *hit,
                             const struct rk_region *regions, size_t region_count)
 {
 	const char *what = is_write ? "store" : "load";
 	int used;
-	if (misaligned) {
+	if (result->stop == RK_STOP_UNINIT_STACK) {
+		used = snprintf(result->message, sizeof(result->message),
+		                "insn %zu: load of %u bytes at fp%+" PRId64
+		                " reads stack bytes that were never written",
+		                index, result->access_size,
+		                (int64_t)(result->addr - (regions[0].start + RK_STACK_SIZE)));
+	} else if (misaligned) {
 		used = snprintf(result->message, sizeof(result->message),
 		                "insn %zu: atomic access of %u bytes at 0x%" PRIxPTR
 		                " is not aligned to its size",

@@ -46,17 +46,24 @@
 		access_write = (is_write);                                               \
 		stop = check_access(access_addr, access_size, access_write, regions,     \
 		                    region_count, &region_hit);                          \
+		if (stop == RK_STOP_EXIT && region_hit == &regions[0])                   \
+			stop = stack_access(stack_shadow, (uintptr_t)stack, access_addr, \
+			                    access_size, access_write);                  \
 		if (stop != RK_STOP_EXIT)                                                \
 			goto stop_access;                                                \
 	} while (0)
+/* An atomic reads, then writes: the bytes must be there and initialised. */
 #define ATOMIC_ACCESS(addr, size)                                                        \
 	do {                                                                             \
-		ACCESS(addr, size, true);                                                \
 		if ((addr) % (size)) {                                                   \
+			access_addr = (addr);                                            \
+			access_size = (size);                                            \
 			stop = RK_STOP_BAD_ACCESS;                                       \
 			misaligned = true;                                               \
 			goto stop_access;                                                \
 		}                                                                        \
+		ACCESS(addr, size, false);                                               \
+		ACCESS(addr, size, true);                                                \
 	} while (0)
 #else
 #define DISPATCH() goto *pc->handler
@@ -179,7 +186,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	const INTERP_INSN *const code_base = INTERP_CODE(prog);
 	const INTERP_INSN *pc = code_base;
 	uint64_t reg[RK_REG_COUNT] = {0};
-	_Alignas(16) uint8_t stack[RK_MAX_CALL_FRAMES * RK_STACK_SIZE];
+	_Alignas(16) uint8_t own_stack[RK_RUN_STACK_BYTES];
+	uint8_t *const stack = opts && opts->stack ? (uint8_t *)opts->stack : own_stack;
 	struct {
 		const INTERP_INSN *return_to;
 		uint64_t callee_saved[4]; /* r6..r9 */
@@ -188,7 +196,7 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	} frames[RK_MAX_CALL_FRAMES];
 	unsigned depth = 0;
 	struct rk_run run = {.prog = prog, .user = opts ? opts->user : NULL};
-	const uintptr_t stack_top = (uintptr_t)(stack + sizeof(stack));
+	const uintptr_t stack_top = (uintptr_t)(stack + RK_RUN_STACK_BYTES);
 
 	reg[1] = (uintptr_t)ctx;
 	reg[2] = ctx_len;
@@ -216,8 +224,11 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 			.writable = opts && opts->ctx_writable};
 	for (size_t i = 0; opts && i < opts->region_count && i < RK_RUN_MAX_REGIONS; i++)
 		regions[region_count++] = opts->regions[i];
-	/* Deterministic stack contents make checked runs reproducible. */
-	memset(stack, 0, sizeof(stack));
+	/* Deterministic stack contents make checked runs reproducible... */
+	memset(stack, 0, RK_RUN_STACK_BYTES);
+	/* ...but reading a byte never written is still a violation: one bit per byte. */
+	uint8_t stack_shadow[RK_RUN_STACK_BYTES / 8];
+	memset(stack_shadow, 0, sizeof(stack_shadow));
 #endif
 
 	DISPATCH();
@@ -362,6 +373,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		init_mask &= ~(CALLEE_SAVED | REG_BIT(0));
 		regions[0].start -= RK_STACK_SIZE;
 		regions[0].len += RK_STACK_SIZE;
+		/* A new frame holds nothing, whatever an earlier callee left there. */
+		stack_forget(stack_shadow, (uintptr_t)stack, regions[0].start, RK_STACK_SIZE);
 #endif
 		depth++;
 		reg[RK_REG_FP] -= RK_STACK_SIZE;

@@ -200,7 +200,16 @@ struct rk_run_opts {
 	uint64_t insn_limit;
 	/* Handed to helpers through rk_run_user(). */
 	void *user;
+	/*
+	 * Optional: RK_RUN_STACK_BYTES of 16-byte aligned memory to use as the
+	 * program's stack instead of the caller's C stack.  Two runs given the
+	 * same stack and context buffers see the same addresses, which is what
+	 * comparing engines (interpreter against interpreter or JIT) needs.
+	 */
+	void *stack;
 };
+
+#define RK_RUN_STACK_BYTES (RK_MAX_CALL_FRAMES * RK_STACK_SIZE)
 
 /* Why a run stopped. */
 enum rk_stop {
@@ -209,6 +218,7 @@ enum rk_stop {
 	RK_STOP_BAD_ACCESS,       /* checked: load/store/atomic outside every region */
 	RK_STOP_READ_ONLY,        /* checked: store into a read-only region */
 	RK_STOP_UNINIT_REG,       /* checked: read of an uninitialised register */
+	RK_STOP_UNINIT_STACK,     /* checked: read of a stack byte never written */
 	RK_STOP_INSN_LIMIT,       /* checked: insn_limit reached */
 	RK_STOP_CALL_DEPTH,       /* more than RK_MAX_CALL_FRAMES frames */
 	RK_STOP_BAD_HELPER,       /* CALLX to an id with no helper */

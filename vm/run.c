@@ -31,6 +31,7 @@ const char *rk_stop_name(enum rk_stop stop)
 	case RK_STOP_BAD_ACCESS: return "bad-access";
 	case RK_STOP_READ_ONLY: return "read-only";
 	case RK_STOP_UNINIT_REG: return "uninit-reg";
+	case RK_STOP_UNINIT_STACK: return "uninit-stack";
 	case RK_STOP_INSN_LIMIT: return "insn-limit";
 	case RK_STOP_CALL_DEPTH: return "call-depth";
 	case RK_STOP_BAD_HELPER: return "bad-helper";

@@ -76,6 +76,15 @@ expect run-jit 2 'no JIT yet' -- "$rkctl" run "$work/swap.s" --jit
 printf 'ldxdw %%r0, [%%r10-520]\nexit\n' >"$work/oob.s"
 expect run-checked-violation 1 'stopped \(bad-access\): insn 0: load of 8 bytes' -- \
 	"$rkctl" run "$work/oob.s" --checked
+# Fast runs are preceded by a checked run: unsafe programs are reported, not crashed on.
+printf 'lddw %%r1, 0x10\nldxdw %%r0, [%%r1]\nexit\n' >"$work/wild.s"
+expect run-wild-pointer 1 'stopped \(bad-access\): insn 2: load of 8 bytes at 0x10 is outside every region' -- \
+	"$rkctl" run "$work/wild.s"
+printf 'mov %%r0, 0\nloop:\nadd %%r0, 1\nja loop\n' >"$work/spin.s"
+expect run-endless-loop 1 'stopped \(insn-limit\)' -- "$rkctl" run "$work/spin.s"
+printf 'stw [%%r10-8], 1\nldxdw %%r0, [%%r10-8]\nexit\n' >"$work/uninit.s"
+expect run-uninit-stack 1 'stopped \(uninit-stack\): insn 1: load of 8 bytes at fp-8' -- \
+	"$rkctl" run "$work/uninit.s"
 expect unknown-command 2 "unknown command 'frobnicate'" -- "$rkctl" frobnicate
 expect help 0 'usage: rkctl COMMAND' -- "$rkctl" --help
 

@@ -80,6 +80,43 @@ Test(checked, misaligned_atomic)
 	cr_assert(strstr(r.message, "not aligned"), "%s", r.message);
 }
 
+Test(checked, uninitialised_stack_byte)
+{
+	/* Bytes fp-8..fp-5 are written, fp-4..fp-1 are not. */
+	struct rk_run_result r = run_checked("stw [%r10-8], 1\nldxdw %r0, [%r10-8]\nexit\n", NULL,
+	                                     0, false, -EFAULT);
+	cr_assert_eq(r.stop, RK_STOP_UNINIT_STACK);
+	cr_assert_eq(r.insn_index, 1);
+	cr_assert_str_eq(r.message,
+	                 "insn 1: load of 8 bytes at fp-8 reads stack bytes that were never written");
+}
+
+Test(checked, callee_frame_starts_uninitialised)
+{
+	/* The second call reuses the frame the first one wrote: it must not see that data. */
+	const char *source = "call local writer\n"
+	                     "call local reader\n"
+	                     "exit\n"
+	                     "writer:\n"
+	                     "stdw [%r10-8], 42\n"
+	                     "mov %r0, 0\n"
+	                     "exit\n"
+	                     "reader:\n"
+	                     "ldxdw %r0, [%r10-8]\n"
+	                     "exit\n";
+	struct rk_run_result r = run_checked(source, NULL, 0, false, -EFAULT);
+	cr_assert_eq(r.stop, RK_STOP_UNINIT_STACK);
+	cr_assert_eq(r.insn_index, 6);
+}
+
+Test(checked, atomic_reads_its_operand)
+{
+	struct rk_run_result r = run_checked("mov %r1, 1\nlock add [%r10-8], %r1\nmov %r0, 0\nexit\n",
+	                                     NULL, 0, false, -EFAULT);
+	cr_assert_eq(r.stop, RK_STOP_UNINIT_STACK);
+	cr_assert_eq(r.insn_index, 1);
+}
+
 Test(checked, uninitialised_register)
 {
 	struct rk_run_result r = run_checked("mov %r0, %r3\nexit\n", NULL, 0, false, -EFAULT);

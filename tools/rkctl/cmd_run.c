@@ -3,6 +3,13 @@
  * context, print retval and the median duration per run (like
  * `bpftool prog run`).  The context is a private, writable copy of the
  * input; --data-out saves it after the last run.
+ *
+ * Until the verifier lands, nothing proves a program safe before it runs,
+ * and the fast interpreter checks nothing.  So a fast run is preceded by a
+ * checked run on the same input: a program that would touch memory outside
+ * its stack and context, read what it never wrote, or loop without end is
+ * stopped there with a report instead of crashing rkctl.  With no helpers,
+ * the same input takes the same path, so the fast runs that follow are safe.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,7 +26,7 @@
 
 #define RUN_MAX_BATCHES 21
 #define RUN_MAX_REPEAT 100000000L
-#define CHECKED_INSN_LIMIT 100000000ull
+#define CHECKED_INSN_LIMIT 10000000ull
 
 struct run_args {
 	const char *program;
@@ -134,6 +141,19 @@ int rkctl_cmd_run(int argc, char **argv)
 	struct rk_run_opts opts = {.mode = args.mode, .ctx_writable = true,
 	                           .insn_limit = CHECKED_INSN_LIMIT};
 	struct rk_run_result result;
+	if (args.mode == RK_EXEC_FAST) {
+		struct rk_run_opts preflight = opts;
+		preflight.mode = RK_EXEC_CHECKED;
+		if (data_len)
+			memcpy(ctx, data, data_len);
+		if (rk_prog_run(prog, ctx, data_len, &preflight, &result)) {
+			fprintf(stderr, "rkctl run: %s: stopped (%s): %s\n", args.program,
+			        rk_stop_name(result.stop), result.message);
+			free(ctx);
+			goto out;
+		}
+	}
+	uint64_t preflight_retval = result.retval;
 	long batches = args.repeat < RUN_MAX_BATCHES ? args.repeat : RUN_MAX_BATCHES;
 	long per_batch = args.repeat / batches;
 	uint64_t batch_ns[RUN_MAX_BATCHES];
@@ -153,6 +173,15 @@ int rkctl_cmd_run(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "rkctl run: %s: stopped (%s): %s\n", args.program,
 		        rk_stop_name(result.stop), result.message);
+		free(ctx);
+		goto out;
+	}
+	if (args.mode == RK_EXEC_FAST && result.retval != preflight_retval) {
+		/* Same program, same input: the two interpreters must agree. */
+		fprintf(stderr,
+		        "rkctl run: %s: internal error: fast run returned 0x%" PRIx64
+		        ", checked run 0x%" PRIx64 "; please report this with the program\n",
+		        args.program, result.retval, preflight_retval);
 		free(ctx);
 		goto out;
 	}

@@ -200,6 +200,9 @@ struct rk_run_opts {
 	uint64_t insn_limit;
 	/* Handed to helpers through rk_run_user(). */
 	void *user;
+	/* Host services and the triggering event's metadata, for the helpers. */
+	const struct rk_env *env;
+	const struct rk_event_meta *meta;
 	/*
 	 * Optional: RK_RUN_STACK_BYTES of 16-byte aligned memory to use as the
 	 * program's stack instead of the caller's C stack.  Two runs given the
@@ -249,6 +252,232 @@ int rk_prog_run(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 
 /* The name of a stop reason, for messages: "bad-access". */
 const char *rk_stop_name(enum rk_stop stop);
+
+/* ------------------------------------------------------------------ */
+/* Memory budgets                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every byte a loaded object holds (maps, program copies, BTF) is charged
+ * to its budget; freeing returns it.  An allocation that would exceed the
+ * limit fails with -ENOSPC and a message naming what asked and how much.
+ */
+#define RK_DEFAULT_BUDGET (512u * 1024)
+
+struct rk_budget {
+	size_t limit;   /* bytes; 0 means RK_DEFAULT_BUDGET */
+	size_t used;    /* bytes currently charged */
+	size_t peak;    /* the most ever charged at once */
+};
+
+/* ------------------------------------------------------------------ */
+/* BTF                                                                */
+/* ------------------------------------------------------------------ */
+
+struct rk_btf;       /* a parsed, validated .BTF blob (or vmlinux) */
+struct btf_type;     /* <linux/btf.h> */
+
+/* Parse and validate; the blob is copied.  Errors name the type id and offset. */
+int rk_btf_parse(const void *data, size_t len, struct rk_btf **btf_out, char *err,
+                 size_t err_len);
+void rk_btf_free(struct rk_btf *btf);
+/* Number of types, including the void type 0. */
+uint32_t rk_btf_type_count(const struct rk_btf *btf);
+/* The type with this id, or NULL (id 0, void, is NULL too). */
+const struct btf_type *rk_btf_type_by_id(const struct rk_btf *btf, uint32_t id);
+/* The string at name_off in the string section ("" if out of range). */
+const char *rk_btf_str(const struct rk_btf *btf, uint32_t name_off);
+/* First type named name of kind (BTF_KIND_*, or 0 for any kind); id or -ENOENT. */
+int64_t rk_btf_find(const struct rk_btf *btf, const char *name, uint32_t kind);
+/* Follow typedefs and const/volatile/restrict/type_tag to the underlying type id. */
+uint32_t rk_btf_skip_modifiers(const struct rk_btf *btf, uint32_t id);
+/* Size in bytes of the type, or a negative errno (void, function, unbounded). */
+int64_t rk_btf_type_size(const struct rk_btf *btf, uint32_t id);
+/*
+ * Print size bytes at data as JSON according to type id: integers as
+ * numbers, char arrays as strings, structs as objects, enums by name.
+ * Returns the length written (excluding NUL) or a negative errno; the
+ * output is truncated (still NUL-terminated) to out_len.
+ */
+int rk_btf_to_json(const struct rk_btf *btf, uint32_t id, const void *data, size_t size,
+                   char *out, size_t out_len);
+
+/* ------------------------------------------------------------------ */
+/* Maps                                                               */
+/* ------------------------------------------------------------------ */
+
+/* The kernel's numbering (BPF_MAP_TYPE_*), so libbpf-style definitions work. */
+enum rk_map_type {
+	RK_MAP_HASH = 1,
+	RK_MAP_ARRAY = 2,
+	RK_MAP_PROG_ARRAY = 3,
+	RK_MAP_PERF_EVENT_ARRAY = 4,   /* bpf_perf_event_output target: routed to the host */
+	RK_MAP_PERCPU_HASH = 5,        /* behaves as RK_MAP_HASH: one loop thread */
+	RK_MAP_PERCPU_ARRAY = 6,       /* behaves as RK_MAP_ARRAY */
+	RK_MAP_LRU_HASH = 9,
+	RK_MAP_LRU_PERCPU_HASH = 10,   /* behaves as RK_MAP_LRU_HASH */
+	RK_MAP_RINGBUF = 27,
+	/* rkBPF's own: a ring of (timestamp, value) per key.  See include/rkbpf/. */
+	RK_MAP_TIMESERIES = 0x524b01,
+};
+
+/* bpf_map_update_elem flags (BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
+#define RK_MAP_ANY 0
+#define RK_MAP_NOEXIST 1
+#define RK_MAP_EXIST 2
+
+#define RK_MAP_NAME_LEN 64
+
+struct rk_map_def {
+	char name[RK_MAP_NAME_LEN];   /* "counts", or ".rodata" for global data */
+	uint32_t type;                /* enum rk_map_type */
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;         /* entries; ring buffer: data bytes (power of 2) */
+	uint32_t map_flags;
+	uint32_t btf_key_type_id;     /* 0 when unknown */
+	uint32_t btf_value_type_id;
+	/* Time series only: samples kept per key (the ring's capacity). */
+	uint32_t ts_capacity;
+};
+
+struct rk_map;
+
+/* Preallocate the whole map, charging budget (may be NULL: uncharged). */
+int rk_map_new(const struct rk_map_def *def, struct rk_budget *budget, struct rk_map **map_out,
+               char *err, size_t err_len);
+/* Return every byte to the budget it was charged to. */
+void rk_map_free(struct rk_map *map);
+const struct rk_map_def *rk_map_def(const struct rk_map *map);
+/* Bytes this map holds (what was charged). */
+size_t rk_map_mem_bytes(const struct rk_map *map);
+
+/* The value for key, or NULL.  Never allocates. */
+void *rk_map_lookup(struct rk_map *map, const void *key);
+/* 0, or -EEXIST/-ENOENT (by flags), -E2BIG (full), -EINVAL (type, flags). */
+int rk_map_update(struct rk_map *map, const void *key, const void *value, uint64_t flags);
+/* 0 or -ENOENT (-EINVAL for arrays: their entries cannot be deleted). */
+int rk_map_delete(struct rk_map *map, const void *key);
+/* Iterate: key NULL gives the first key.  0, or -ENOENT after the last. */
+int rk_map_next_key(struct rk_map *map, const void *key, void *next_key);
+
+/* Ring buffer (RK_MAP_RINGBUF), as bpf_ringbuf_*: a record is 8-byte aligned. */
+void *rk_ringbuf_reserve(struct rk_map *map, uint64_t size, uint64_t flags);
+void rk_ringbuf_submit(struct rk_map *map, void *record, uint64_t flags);
+void rk_ringbuf_discard(struct rk_map *map, void *record, uint64_t flags);
+int rk_ringbuf_output(struct rk_map *map, const void *data, uint64_t size, uint64_t flags);
+/* BPF_RB_AVAIL_DATA (0), BPF_RB_RING_SIZE (1), BPF_RB_CONS_POS (2), BPF_RB_PROD_POS (3). */
+uint64_t rk_ringbuf_query(struct rk_map *map, uint64_t flags);
+/*
+ * Consumer side (the daemon): call fn for every submitted record in order,
+ * skipping discarded ones, and free their space.  fn returning non-zero
+ * stops early (that record is consumed).  Returns the count, or -errno.
+ */
+typedef int (*rk_ringbuf_fn)(void *fn_ctx, const void *data, size_t size);
+int rk_ringbuf_consume(struct rk_map *map, rk_ringbuf_fn fn, void *fn_ctx);
+/* Records lost because the ring was full (counted, never silent). */
+uint64_t rk_ringbuf_dropped(const struct rk_map *map);
+
+/* Program array (tail calls). */
+int rk_prog_array_set(struct rk_map *map, uint32_t index, struct rk_prog *prog);
+struct rk_prog *rk_prog_array_get(struct rk_map *map, uint32_t index);
+
+/* Time series (RK_MAP_TIMESERIES): value_size must be 8 (an int64 sample). */
+int rk_timeseries_push(struct rk_map *map, const void *key, uint64_t timestamp_ns, int64_t value);
+struct rk_ts_window {
+	uint64_t count;   /* samples with now - window_ns < timestamp <= now */
+	int64_t min;
+	int64_t max;
+	int64_t mean;     /* rounded toward zero; 0 when count is 0 */
+};
+int rk_timeseries_window(struct rk_map *map, const void *key, uint64_t now_ns,
+                         uint64_t window_ns, struct rk_ts_window *out);
+
+/* ------------------------------------------------------------------ */
+/* Host services for the standard helpers                             */
+/* ------------------------------------------------------------------ */
+
+/* What the event that triggered a run says about the current task. */
+struct rk_event_meta {
+	uint32_t pid;       /* thread id (the kernel's pid) */
+	uint32_t tgid;      /* process id */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t cpu;
+	char comm[16];
+};
+
+/*
+ * Callbacks a host (rkd, rkctl, a test) gives the helpers; any may be NULL,
+ * in which case the helper returns -ENOTSUP (or 0 for output it can drop,
+ * counted in rk_env.dropped).  host is passed back unchanged.
+ */
+struct rk_env {
+	void *host;
+	/* bpf_trace_printk: one formatted line, without a trailing newline. */
+	void (*print)(void *host, const struct rk_prog *prog, const char *line, size_t len);
+	/* bpf_perf_event_output: one record for the event stream. */
+	int (*perf_output)(void *host, const struct rk_prog *prog, uint64_t flags,
+	                   const void *data, size_t size);
+	/* bpf_probe_read_user(_str): copy from the traced process; 0 or -errno. */
+	int (*read_user)(void *host, void *dst, size_t size, uint64_t user_addr);
+	/* rkBPF: emergency stop of the actuators in mask; 0 or -errno. */
+	int (*emergency_stop)(void *host, const struct rk_prog *prog, uint64_t mask);
+	/* rkBPF: CLOCK_MONOTONIC ns of the last sample of sensor id; 0 or -ENOENT. */
+	int (*sensor_timestamp)(void *host, uint32_t sensor_id, uint64_t *timestamp_ns);
+};
+
+/* ------------------------------------------------------------------ */
+/* Objects: ELF files built by clang -target bpf                      */
+/* ------------------------------------------------------------------ */
+
+struct rk_obj;
+
+struct rk_obj_opts {
+	const char *name;               /* the file name, for messages */
+	size_t budget_bytes;            /* 0: RK_DEFAULT_BUDGET */
+	const struct rk_helpers *helpers;  /* NULL: rk_helpers_standard() */
+	/* CO-RE target (e.g. /sys/kernel/btf/vmlinux, read by the caller); NULL: none. */
+	const struct rk_btf *target_btf;
+};
+
+/*
+ * Load a relocatable BPF ELF object: programs by SEC() name, subprograms,
+ * maps (BTF .maps and legacy maps), global data, license, BTF, line info,
+ * CO-RE.  Errors name the file, the section and the offset or instruction.
+ */
+int rk_obj_load(const void *elf, size_t elf_len, const struct rk_obj_opts *opts,
+                struct rk_obj **obj_out, char *err, size_t err_len);
+void rk_obj_free(struct rk_obj *obj);
+
+const char *rk_obj_license(const struct rk_obj *obj);
+const struct rk_btf *rk_obj_btf(const struct rk_obj *obj); /* NULL without .BTF */
+const struct rk_budget *rk_obj_budget(const struct rk_obj *obj);
+
+size_t rk_obj_prog_count(const struct rk_obj *obj);
+struct rk_prog *rk_obj_prog(const struct rk_obj *obj, size_t index);
+/* By function name ("handle_exec") or by section name ("tracepoint/sched/sched_switch"). */
+struct rk_prog *rk_obj_prog_find(const struct rk_obj *obj, const char *name);
+
+size_t rk_obj_map_count(const struct rk_obj *obj);
+struct rk_map *rk_obj_map(const struct rk_obj *obj, size_t index);
+struct rk_map *rk_obj_map_find(const struct rk_obj *obj, const char *name);
+
+const char *rk_prog_name(const struct rk_prog *prog);     /* function name */
+const char *rk_prog_section(const struct rk_prog *prog);  /* SEC() name */
+
+/* Source position of an instruction, from .BTF.ext line info. */
+struct rk_line_info {
+	const char *file;       /* as clang recorded it */
+	const char *source;     /* the text of the line, or "" */
+	uint32_t line;
+	uint32_t column;
+};
+/* 0, or -ENOENT when the program has no line info for that instruction. */
+int rk_prog_line_info(const struct rk_prog *prog, size_t insn_index, struct rk_line_info *out);
+
+/* The standard and robotics helpers (shared, immutable; never freed). */
+const struct rk_helpers *rk_helpers_standard(void);
 
 #ifdef __cplusplus
 }

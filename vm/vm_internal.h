@@ -25,6 +25,41 @@ int64_t rk_insn_target(const struct rk_insn *insn, size_t index);
 /* After rk_validate() succeeded: is slot index the second half of an LDDW? */
 bool rk_is_lddw_second_slot(const struct rk_insn *insns, size_t index);
 
+/* A map reference the loader resolved into an LDDW (kept for the verifier). */
+struct rk_map_ref {
+	uint32_t insn;          /* index of the LDDW */
+	uint32_t kind;          /* RK_PSEUDO_MAP_FD or RK_PSEUDO_MAP_VAL (value + off) */
+	struct rk_map *map;
+	uint32_t off;           /* RK_PSEUDO_MAP_VAL: offset into the value */
+};
+
+/* One line-info record: instructions from insn on come from this line. */
+struct rk_prog_line {
+	uint32_t insn;
+	uint32_t line;
+	uint32_t column;
+	const char *file;       /* strings live in the object's BTF */
+	const char *source;
+};
+
+/*
+ * What the loader knows about a program beyond its instructions.  All
+ * arrays are malloc'd and owned by the program once handed to
+ * rk_prog_new_meta(); strings point into the owning object.
+ */
+struct rk_prog_meta {
+	char *name;                     /* function name (malloc'd) */
+	char *section;                  /* SEC() name (malloc'd) */
+	struct rk_prog_line *lines;     /* sorted by insn */
+	size_t line_count;
+	struct rk_map_ref *map_refs;
+	size_t map_ref_count;
+	uint32_t *func_starts;          /* instruction index of every subprogram, sorted */
+	size_t func_count;
+	struct rk_obj *obj;             /* the owner, or NULL */
+	struct rk_budget *budget;       /* what the program's own copies are charged to */
+};
+
 /*
  * A pre-decoded instruction for the fast interpreter: the address of the
  * handler of its opcode instead of the opcode, registers as whole bytes.
@@ -41,19 +76,42 @@ struct rk_pinsn {
 struct rk_prog {
 	struct rk_insn *insns;
 	size_t insn_count;
+	struct rk_prog_meta meta;          /* zeroed for programs made by rk_prog_new() */
 	struct rk_pinsn *fast_code;        /* insn_count entries */
 	rk_helper_fn *call_fns;            /* one per distinct helper id called */
 	size_t call_fn_count;
 	const struct rk_helpers *helpers;  /* for CALLX and checked mode; may be NULL */
 };
 
+/* rk_prog_new() plus metadata; takes ownership of meta's arrays even on failure. */
+int rk_prog_new_meta(const struct rk_insn *insns, size_t insn_count,
+                     const struct rk_helpers *helpers, struct rk_prog_meta *meta,
+                     struct rk_prog **prog_out, char *err, size_t err_len);
+
 /* The state a helper can see and change through rk_run_*(). */
 struct rk_run {
 	const struct rk_prog *prog;
+	const struct rk_run_opts *opts;   /* never NULL inside a run */
 	void *user;
+	void *ctx;                        /* r1 at entry: what a tail call passes on */
 	bool aborted;
 	uint64_t abort_retval;
+	/* bpf_tail_call: set by the helper, acted on by the interpreter. */
+	const struct rk_prog *tail_call_target;
+	uint32_t tail_calls_done;         /* at most RK_MAX_TAIL_CALLS */
+	/* bpf_loop: the interpreter's entry for running a callback subprogram. */
+	int (*call_subprog)(struct rk_run *run, uint32_t insn_index, const uint64_t args[5],
+	                    uint64_t *retval);
+	void *interp_state;               /* for call_subprog */
 };
+
+#define RK_MAX_TAIL_CALLS 33
+#define RK_MAX_LOOP_ITERATIONS (1u << 23)   /* bpf_loop's nr limit, as the kernel's */
+
+/* Budget allocation: calloc + charge.  NULL (and err set) when over budget. */
+void *rk_budget_alloc(struct rk_budget *budget, size_t size, const char *what, char *err,
+                      size_t err_len);
+void rk_budget_free(struct rk_budget *budget, void *ptr, size_t size);
 
 /*
  * The two interpreters share one body (interp_loop.h).  Called with

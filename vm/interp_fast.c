@@ -15,4 +15,5 @@
 #define INTERP_INSN struct rk_pinsn
 #define INTERP_CODE(prog) ((prog)->fast_code)
 #define INTERP_HELPER(prog, slot) ((prog)->call_fns[(slot)->imm])
+#define INTERP_SUBPROG rk_interp_fast_subprog
 #include "interp_loop.h"

@@ -73,6 +73,22 @@
 #define ATOMIC_ACCESS(addr, size) ((void)0)
 #endif
 
+/* Before a helper runs: what a bpf_loop callback needs to know of this run. */
+#if INTERP_CHECKED
+#define PUBLISH_NEST()                                                                   \
+	do {                                                                             \
+		nest.depth = depth;                                                      \
+		nest.executed = executed;                                                \
+		run->interp_state = &nest;                                               \
+	} while (0)
+#else
+#define PUBLISH_NEST()                                                                   \
+	do {                                                                             \
+		nest.depth = depth;                                                      \
+		run->interp_state = &nest;                                               \
+	} while (0)
+#endif
+
 #define NEXT()                                                                           \
 	do {                                                                             \
 		pc++;                                                                    \
@@ -101,6 +117,9 @@
 #define ARG_REGS (REG_BIT(1) | REG_BIT(2) | REG_BIT(3) | REG_BIT(4) | REG_BIT(5))
 #define CALLEE_SAVED (REG_BIT(6) | REG_BIT(7) | REG_BIT(8) | REG_BIT(9))
 
+static int INTERP_SUBPROG(struct rk_run *run, uint32_t insn_index, const uint64_t args[5],
+                          uint64_t *retval);
+
 #if defined(__GNUC__) && !defined(__clang__)
 /* Label addresses are only valid in the one copy of this function. */
 __attribute__((noinline, noclone))
@@ -109,7 +128,8 @@ __attribute__((noinline))
 #endif
 int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
                 const struct rk_run_opts *opts, struct rk_run_result *result,
-                const void **handlers_out, const void **invalid_out)
+                const void **handlers_out, const void **invalid_out,
+                const struct rk_interp_entry *entry)
 {
 	const void *handlers[256];
 
@@ -183,7 +203,7 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	(void)handlers_out;
 	(void)invalid_out;
 
-	const INTERP_INSN *const code_base = INTERP_CODE(prog);
+	const INTERP_INSN *code_base = INTERP_CODE(prog);
 	const INTERP_INSN *pc = code_base;
 	uint64_t reg[RK_REG_COUNT] = {0};
 	_Alignas(16) uint8_t own_stack[RK_RUN_STACK_BYTES];
@@ -194,36 +214,67 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		uint64_t frame_pointer;
 		uint32_t init_mask;
 	} frames[RK_MAX_CALL_FRAMES];
-	unsigned depth = 0;
-	struct rk_run run = {.prog = prog, .user = opts ? opts->user : NULL};
+	/*
+	 * A bpf_loop callback (entry != NULL) runs inside the caller's run: it
+	 * shares its struct rk_run, counts its frames on top of the caller's, and
+	 * starts at the callback's first instruction with r1..r5 from the helper.
+	 */
+	const unsigned base_depth = entry ? entry->base_depth : 0;
+	unsigned depth = base_depth;
+	struct rk_run own_run = {.prog = prog, .opts = opts, .user = opts->user, .ctx = ctx,
+	                         .call_subprog = INTERP_SUBPROG};
+	struct rk_run *const run = entry ? entry->run : &own_run;
+	struct rk_interp_nest nest = {.prog = prog, .result = result};
 	const uintptr_t stack_top = (uintptr_t)(stack + RK_RUN_STACK_BYTES);
 
-	reg[1] = (uintptr_t)ctx;
-	reg[2] = ctx_len;
 	reg[RK_REG_FP] = stack_top;
+	if (entry) {
+		pc = code_base + entry->insn_index;
+		memcpy(&reg[1], entry->args, 5 * sizeof(reg[1]));
+	} else {
+		reg[1] = (uintptr_t)ctx;
+		reg[2] = ctx_len;
+	}
 
 #if INTERP_CHECKED
-	uint32_t init_mask = REG_BIT(1) | REG_BIT(2) | REG_BIT(RK_REG_FP);
-	uint64_t executed = 0;
-	const uint64_t insn_limit = opts && opts->insn_limit ? opts->insn_limit : UINT64_MAX;
+	uint32_t init_mask = entry ? ARG_REGS | REG_BIT(RK_REG_FP)
+	                           : REG_BIT(1) | REG_BIT(2) | REG_BIT(RK_REG_FP);
+	/* A callback's instructions count against its caller's limit. */
+	uint64_t executed = entry ? entry->executed : 0;
+	const uint64_t insn_limit = opts->insn_limit ? opts->insn_limit : UINT64_MAX;
 	int bad_reg = -1;
 	uintptr_t access_addr = 0;
 	uint32_t access_size = 0;
 	bool access_write = false, misaligned = false;
 	enum rk_stop stop = RK_STOP_EXIT;
 	const struct rk_region *region_hit = NULL;
-	/* regions[0]: the active stack frames; [1]: ctx; then the host's. */
-	struct rk_region regions[2 + RK_RUN_MAX_REGIONS];
+	/*
+	 * regions[0]: this run's active stack frames (initialisation tracked);
+	 * then ctx, the host's regions and the program's maps -- or, in a
+	 * callback, everything its caller could touch (the caller's stack
+	 * included, as a plain region).
+	 */
+	struct rk_region regions[RK_CHECKED_MAX_REGIONS];
 	size_t region_count = 0;
 	regions[region_count++] = (struct rk_region){
 		.name = "stack", .start = stack_top - RK_STACK_SIZE, .len = RK_STACK_SIZE,
 		.writable = true};
-	if (ctx && ctx_len)
-		regions[region_count++] = (struct rk_region){
-			.name = "ctx", .start = (uintptr_t)ctx, .len = ctx_len,
-			.writable = opts && opts->ctx_writable};
-	for (size_t i = 0; opts && i < opts->region_count && i < RK_RUN_MAX_REGIONS; i++)
-		regions[region_count++] = opts->regions[i];
+	if (entry) {
+		for (size_t i = 0; i < entry->region_count && region_count < RK_CHECKED_MAX_REGIONS; i++)
+			regions[region_count++] = entry->regions[i];
+		regions[1].name = "caller stack";
+	} else {
+		if (ctx && ctx_len)
+			regions[region_count++] = (struct rk_region){
+				.name = "ctx", .start = (uintptr_t)ctx, .len = ctx_len,
+				.writable = opts->ctx_writable};
+		for (size_t i = 0; i < opts->region_count && i < RK_RUN_MAX_REGIONS; i++)
+			regions[region_count++] = opts->regions[i];
+		region_count += rk_prog_map_regions(prog, &regions[region_count],
+		                                    RK_CHECKED_MAX_REGIONS - region_count);
+	}
+	nest.regions = regions;
+	nest.region_count = region_count;
 	/* Deterministic stack contents make checked runs reproducible... */
 	memset(stack, 0, RK_RUN_STACK_BYTES);
 	/* ...but reading a byte never written is still a violation: one bit per byte. */
@@ -340,7 +391,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 			goto call_local;
 		{
 			rk_helper_fn fn = INTERP_HELPER(prog, pc);
-			reg[0] = fn(reg[1], reg[2], reg[3], reg[4], reg[5], &run);
+			PUBLISH_NEST();
+			reg[0] = fn(reg[1], reg[2], reg[3], reg[4], reg[5], run);
 		}
 		goto after_helper;
 	jmp_callx:
@@ -351,11 +403,20 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 			                          : NULL;
 			if (!fn)
 				goto stop_bad_helper;
-			reg[0] = fn(reg[1], reg[2], reg[3], reg[4], reg[5], &run);
+			PUBLISH_NEST();
+			reg[0] = fn(reg[1], reg[2], reg[3], reg[4], reg[5], run);
 		}
 	after_helper:
-		if (__builtin_expect(run.aborted, 0))
-			goto stop_aborted;
+#if INTERP_CHECKED
+		executed = nest.executed; /* a bpf_loop callback ran instructions too */
+#endif
+		if (__builtin_expect(run->aborted | run->failed | (run->tail_call_target != NULL), 0)) {
+			if (run->failed)
+				goto fail_in_callback;
+			if (run->aborted)
+				goto stop_aborted;
+			goto tail_call;
+		}
 #if INTERP_CHECKED
 		/* r1..r5 are caller-saved: a helper leaves them undefined. */
 		init_mask = (init_mask & ~ARG_REGS) | REG_BIT(0);
@@ -382,7 +443,7 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		NEXT();
 	jmp_exit:
 		READ(0);
-		if (depth == 0)
+		if (depth == base_depth)
 			goto done;
 		depth--;
 		memcpy(&reg[6], frames[depth].callee_saved, sizeof(frames[depth].callee_saved));
@@ -392,6 +453,31 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		init_mask = (frames[depth].init_mask & ~ARG_REGS) | REG_BIT(0);
 		regions[0].start += RK_STACK_SIZE;
 		regions[0].len -= RK_STACK_SIZE;
+#endif
+		DISPATCH();
+
+	/*
+	 * bpf_tail_call succeeded: the target replaces this program, as in the
+	 * kernel -- same context in r1, a fresh frame, no return to the caller.
+	 * Only from the main program's own frame (not a subprogram or callback).
+	 */
+	tail_call:
+		if (depth != 0) {
+			run->tail_call_target = NULL;
+			goto stop_tail_call;
+		}
+		prog = run->tail_call_target;
+		run->tail_call_target = NULL;
+		run->prog = prog;
+		nest.prog = prog;
+		code_base = INTERP_CODE(prog);
+		pc = code_base;
+		/* r1 still holds the context the program passed to bpf_tail_call. */
+		reg[2] = ctx_len;
+		reg[RK_REG_FP] = stack_top;
+#if INTERP_CHECKED
+		init_mask = REG_BIT(1) | REG_BIT(2) | REG_BIT(RK_REG_FP);
+		stack_forget(stack_shadow, (uintptr_t)stack, stack_top - RK_STACK_SIZE, RK_STACK_SIZE);
 #endif
 		DISPATCH();
 
@@ -505,6 +591,15 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		         "insn %zu: callx r%d = %llu, which names no registered helper",
 		         (size_t)(pc - code_base), pc->dst_reg, (unsigned long long)DST);
 		goto fail;
+	stop_tail_call:
+		result->stop = RK_STOP_TAIL_CALL;
+		snprintf(result->message, sizeof(result->message),
+		         "insn %zu: bpf_tail_call from a subprogram or callback is not supported",
+		         (size_t)(pc - code_base));
+		goto fail;
+	fail_in_callback:
+		/* The callback's run already wrote its report into our result. */
+		return -EFAULT;
 	stop_call_depth:
 		result->stop = RK_STOP_CALL_DEPTH;
 		snprintf(result->message, sizeof(result->message),
@@ -535,7 +630,7 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		goto fail;
 #endif
 	stop_aborted:
-		result->retval = run.abort_retval;
+		result->retval = run->abort_retval;
 		result->stop = RK_STOP_ABORTED;
 		result->insn_index = (size_t)(pc - code_base);
 		snprintf(result->message, sizeof(result->message),
@@ -551,6 +646,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 #if INTERP_CHECKED
 		result->insns_executed = executed;
 #endif
+		if (entry)
+			run->interp_state = entry->caller_nest;
 		return 0;
 	fail:
 		result->insn_index = (size_t)(pc - code_base);
@@ -558,6 +655,50 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		result->insns_executed = executed;
 #endif
 		return -EFAULT;
+}
+
+/*
+ * run->call_subprog for bpf_loop: run the callback at insn_index as a
+ * nested call of the program being run, one frame deeper than its caller.
+ */
+static int INTERP_SUBPROG(struct rk_run *run, uint32_t insn_index, const uint64_t args[5],
+                          uint64_t *retval)
+{
+	struct rk_interp_nest *caller = run->interp_state;
+	const struct rk_prog *prog = caller->prog;
+	struct rk_run_result *report = caller->result;
+	if (!rk_prog_is_func_start(prog, insn_index)) {
+		report->stop = RK_STOP_BAD_CALLBACK;
+		snprintf(report->message, sizeof(report->message),
+		         "callback %u is not the start of a function of this program", insn_index);
+		run->failed = true;
+		return -EINVAL;
+	}
+	if (caller->depth + 1 >= RK_MAX_CALL_FRAMES) {
+		report->stop = RK_STOP_CALL_DEPTH;
+		snprintf(report->message, sizeof(report->message),
+		         "callback %u: calls nested deeper than %d frames", insn_index,
+		         RK_MAX_CALL_FRAMES);
+		run->failed = true;
+		return -E2BIG;
+	}
+	struct rk_interp_entry entry = {
+		.run = run, .insn_index = insn_index, .base_depth = caller->depth + 1,
+		.regions = caller->regions, .region_count = caller->region_count,
+		.executed = caller->executed, .caller_nest = caller};
+	memcpy(entry.args, args, sizeof(entry.args));
+	struct rk_run_result sub;
+	sub.insns_executed = 0;
+	int rc = INTERP_NAME(prog, run->ctx, 0, run->opts, &sub, NULL, NULL, &entry);
+	run->interp_state = caller;
+	caller->executed = sub.insns_executed;
+	if (rc != 0) {
+		*report = sub;
+		run->failed = true;
+		return rc;
+	}
+	*retval = sub.retval;
+	return 0;
 }
 
 #undef DISPATCH
@@ -574,3 +715,4 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 #undef READ_DST
 #undef READ_BOTH
 #undef MEM_ADDR
+#undef PUBLISH_NEST

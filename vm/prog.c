@@ -27,7 +27,7 @@ static int predecode(struct rk_prog *prog, char *err, size_t err_len)
 {
 	const void *handlers[256];
 	const void *invalid = NULL;
-	rk_interp_fast(NULL, NULL, 0, NULL, NULL, handlers, &invalid);
+	rk_interp_fast(NULL, NULL, 0, NULL, NULL, handlers, &invalid, NULL);
 
 	size_t helper_calls = 0;
 	for (size_t i = 0; i < prog->insn_count; i++)
@@ -67,6 +67,30 @@ static int predecode(struct rk_prog *prog, char *err, size_t err_len)
 			out->imm = slot;
 		}
 	}
+	return 0;
+}
+
+static void meta_release(struct rk_prog_meta *meta)
+{
+	free(meta->name);
+	free(meta->section);
+	free(meta->lines);
+	free(meta->map_refs);
+	free(meta->func_starts);
+	memset(meta, 0, sizeof(*meta));
+}
+
+int rk_prog_new_meta(const struct rk_insn *insns, size_t insn_count,
+                     const struct rk_helpers *helpers, struct rk_prog_meta *meta,
+                     struct rk_prog **prog_out, char *err, size_t err_len)
+{
+	int rc = rk_prog_new(insns, insn_count, helpers, prog_out, err, err_len);
+	if (rc) {
+		meta_release(meta);
+		return rc;
+	}
+	(*prog_out)->meta = *meta;
+	memset(meta, 0, sizeof(*meta));
 	return 0;
 }
 
@@ -116,6 +140,7 @@ void rk_prog_free(struct rk_prog *prog)
 	free(prog->insns);
 	free(prog->fast_code);
 	free(prog->call_fns);
+	meta_release(&prog->meta);
 	free(prog);
 }
 
@@ -127,4 +152,35 @@ size_t rk_prog_insn_count(const struct rk_prog *prog)
 const struct rk_insn *rk_prog_insns(const struct rk_prog *prog)
 {
 	return prog->insns;
+}
+
+bool rk_prog_is_func_start(const struct rk_prog *prog, uint32_t insn_index)
+{
+	if (insn_index >= prog->insn_count || rk_is_lddw_second_slot(prog->insns, insn_index))
+		return false;
+	if (!prog->meta.func_starts)
+		return true; /* hand-written bytecode: any instruction may start a function */
+	size_t low = 0, high = prog->meta.func_count;
+	while (low < high) {
+		size_t mid = low + (high - low) / 2;
+		if (prog->meta.func_starts[mid] < insn_index)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low < prog->meta.func_count && prog->meta.func_starts[low] == insn_index;
+}
+
+size_t rk_prog_map_regions(const struct rk_prog *prog, struct rk_region *regions, size_t max)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < prog->meta.map_ref_count; i++) {
+		const struct rk_map *map = prog->meta.map_refs[i].map;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = prog->meta.map_refs[j].map == map;
+		if (!seen)
+			count += rk_map_regions(map, regions + count, max - count);
+	}
+	return count;
 }

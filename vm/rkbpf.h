@@ -226,6 +226,8 @@ enum rk_stop {
 	RK_STOP_CALL_DEPTH,       /* more than RK_MAX_CALL_FRAMES frames */
 	RK_STOP_BAD_HELPER,       /* CALLX to an id with no helper */
 	RK_STOP_INVALID_INSN,     /* an opcode with no handler (a bug: validation failed) */
+	RK_STOP_TAIL_CALL,        /* bpf_tail_call from a subprogram or callback */
+	RK_STOP_BAD_CALLBACK,     /* bpf_loop callback that is not a function start */
 };
 
 struct rk_run_result {

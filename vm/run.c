@@ -18,9 +18,13 @@ int rk_prog_run(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	result->access_size = 0;
 	result->reg = -1;
 	result->message[0] = '\0';
-	if (opts && opts->mode == RK_EXEC_CHECKED)
-		return rk_interp_checked(prog, ctx, ctx_len, opts, result, NULL, NULL);
-	return rk_interp_fast(prog, ctx, ctx_len, opts, result, NULL, NULL);
+	/* Helpers may rely on run->opts: never NULL inside a run. */
+	static const struct rk_run_opts default_opts = {.mode = RK_EXEC_FAST};
+	if (!opts)
+		opts = &default_opts;
+	if (opts->mode == RK_EXEC_CHECKED)
+		return rk_interp_checked(prog, ctx, ctx_len, opts, result, NULL, NULL, NULL);
+	return rk_interp_fast(prog, ctx, ctx_len, opts, result, NULL, NULL, NULL);
 }
 
 const char *rk_stop_name(enum rk_stop stop)
@@ -36,6 +40,8 @@ const char *rk_stop_name(enum rk_stop stop)
 	case RK_STOP_CALL_DEPTH: return "call-depth";
 	case RK_STOP_BAD_HELPER: return "bad-helper";
 	case RK_STOP_INVALID_INSN: return "invalid-insn";
+	case RK_STOP_TAIL_CALL: return "tail-call";
+	case RK_STOP_BAD_CALLBACK: return "bad-callback";
 	}
 	return "unknown";
 }

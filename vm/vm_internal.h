@@ -96,6 +96,7 @@ struct rk_run {
 	void *ctx;                        /* r1 at entry: what a tail call passes on */
 	bool aborted;
 	uint64_t abort_retval;
+	bool failed;                      /* a bpf_loop callback stopped on a violation */
 	/* bpf_tail_call: set by the helper, acted on by the interpreter. */
 	const struct rk_prog *tail_call_target;
 	uint32_t tail_calls_done;         /* at most RK_MAX_TAIL_CALLS */
@@ -119,12 +120,46 @@ void rk_budget_free(struct rk_budget *budget, void *ptr, size_t size);
  * handler addresses (NULL for opcodes it does not execute) and returns
  * the address of its "invalid opcode" handler in *invalid_out.
  */
+/* Checked mode: stack + ctx + host regions + the program's maps. */
+#define RK_CHECKED_MAX_REGIONS 64
+
+/* What a running interpreter publishes (run->interp_state) before calling a helper. */
+struct rk_interp_nest {
+	const struct rk_prog *prog;
+	struct rk_run_result *result;     /* where a failing callback reports */
+	unsigned depth;                   /* frames in use */
+	const struct rk_region *regions;  /* checked mode: what the caller may touch */
+	size_t region_count;
+	uint64_t executed;                /* checked mode: instructions so far */
+};
+
+/* Where a nested (bpf_loop callback) run starts. */
+struct rk_interp_entry {
+	struct rk_run *run;
+	uint32_t insn_index;
+	uint64_t args[5];
+	unsigned base_depth;
+	const struct rk_region *regions;
+	size_t region_count;
+	uint64_t executed;
+	struct rk_interp_nest *caller_nest;
+};
+
 int rk_interp_fast(const struct rk_prog *prog, void *ctx, size_t ctx_len,
                    const struct rk_run_opts *opts, struct rk_run_result *result,
-                   const void **handlers_out, const void **invalid_out);
+                   const void **handlers_out, const void **invalid_out,
+                   const struct rk_interp_entry *entry);
 int rk_interp_checked(const struct rk_prog *prog, void *ctx, size_t ctx_len,
                       const struct rk_run_opts *opts, struct rk_run_result *result,
-                      const void **handlers_out, const void **invalid_out);
+                      const void **handlers_out, const void **invalid_out,
+                      const struct rk_interp_entry *entry);
+
+/* Is insn_index the first instruction of a function (a valid callback)? */
+bool rk_prog_is_func_start(const struct rk_prog *prog, uint32_t insn_index);
+/* Checked mode: the memory of the maps the program references, as regions. */
+size_t rk_prog_map_regions(const struct rk_prog *prog, struct rk_region *regions, size_t max);
+/* The memory a map's values live in (arrays, hash entries, ring data); count written. */
+size_t rk_map_regions(const struct rk_map *map, struct rk_region *regions, size_t max);
 
 /* snprintf into err when err is not NULL; returns rc for tail calls. */
 int rk_set_err(char *err, size_t err_len, int rc, const char *fmt, ...)

@@ -100,6 +100,7 @@ $(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz-lib/librkbpf.a
 		-o $@ $< $(BUILD)/fuzz-lib/librkbpf.a
 
 include examples/examples.mk
+include tests/bpf/bpf.mk
 -include bench/bench.mk
 
 install: all

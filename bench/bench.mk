@@ -10,6 +10,10 @@
 # second function or a call, which the raw .text could not carry.
 #
 #   make bench BENCH_ARGS="--repeat 51 crc32"     options: rk-bench --help
+#
+# Then rk-map-bench (bench/map_bench.c, its own binary): map operations and
+# bytes per 1,000 entries, against baselines compiled into it.
+#   make bench MAP_BENCH_ARGS="--repeat 51"
 
 BPF_CLANG       ?= clang
 BENCH_NATIVE_CC ?= $(BPF_CLANG)
@@ -17,14 +21,16 @@ LLVM_OBJCOPY    ?= llvm-objcopy
 LLVM_READELF    ?= llvm-readelf
 LLVM_OBJDUMP    ?= llvm-objdump
 BENCH_ARGS      ?=
+MAP_BENCH_ARGS  ?=
 
 BENCH_DIR         := $(BUILD)/bench
 BENCH_NAMES       := $(basename $(notdir $(wildcard bench/progs/*.c)))
 BENCH_BINS        := $(patsubst %,$(BENCH_DIR)/%.bin,$(BENCH_NAMES))
 BENCH_BPF_OBJS    := $(patsubst %,$(BENCH_DIR)/bpf/%.o,$(BENCH_NAMES))
 BENCH_NATIVE_OBJS := $(patsubst %,$(BENCH_DIR)/native/%.o,$(BENCH_NAMES))
-BENCH_HARNESS_OBJS := $(call obj,$(wildcard bench/*.c))
+BENCH_HARNESS_OBJS := $(call obj,$(filter-out bench/map_bench.c,$(wildcard bench/*.c)))
 RK_BENCH          := $(BENCH_DIR)/rk-bench
+RK_MAP_BENCH      := $(BENCH_DIR)/rk-map-bench
 
 # The same flags for both builds of a program, but the target: the figures
 # compare the interpreter with what clang makes of the same C.
@@ -33,8 +39,13 @@ BENCH_BPF_CFLAGS  := $(BENCH_PROG_CFLAGS) -target bpf -mcpu=v3 -ffreestanding
 
 .SECONDARY: $(BENCH_BPF_OBJS)
 
-bench: $(RK_BENCH) $(BENCH_BINS)
+bench: $(RK_BENCH) $(BENCH_BINS) $(RK_MAP_BENCH)
 	$(RK_BENCH) --dir $(BENCH_DIR) $(BENCH_ARGS)
+	$(RK_MAP_BENCH) $(MAP_BENCH_ARGS)
+
+$(RK_MAP_BENCH): $(call obj,bench/map_bench.c) $(LIBRKBPF)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
 
 $(BENCH_DIR)/bpf/%.o: bench/progs/%.c bench/progs/bench_prog.h
 	@mkdir -p $(dir $@)

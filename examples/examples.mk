@@ -1,20 +1,16 @@
-# Example programs: examples/NAME.bpf.c -> $(BUILD)/examples/NAME.bin
-# (clang -target bpf, then the .text bytecode; see scripts/bpf-text.sh).
+# Example programs: examples/NAME.bpf.c -> $(BUILD)/examples/NAME.o, built as
+# a libbpf user builds them (clang -O2 -g -target bpf), loaded by rkctl run.
 BPF_CLANG ?= clang
-EXAMPLE_BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -ffreestanding -Wall -Werror
+EXAMPLE_BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -ffreestanding -Iinclude -Wall -Werror
 
 EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
-EXAMPLE_BINS := $(patsubst examples/%.bpf.c,$(BUILD)/examples/%.bin,$(EXAMPLE_SRCS))
+EXAMPLE_OBJS := $(patsubst examples/%.bpf.c,$(BUILD)/examples/%.o,$(EXAMPLE_SRCS))
 
 $(BUILD)/examples/%.o: examples/%.bpf.c
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) $(EXAMPLE_BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/examples/%.bin: $(BUILD)/examples/%.o scripts/bpf-text.sh scripts/check-bpf-obj.sh
-	scripts/bpf-text.sh $< $@
-
-.PRECIOUS: $(BUILD)/examples/%.o
 .PHONY: examples
-examples: $(EXAMPLE_BINS)
+examples: $(EXAMPLE_OBJS)
 all: examples
 test: examples

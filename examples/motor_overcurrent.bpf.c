@@ -10,16 +10,22 @@
  * sample at which the trip fired, with the peak current in the upper 32 bits
  * so the caller can log why it stopped.
  *
- * Runs as raw bytecode for now: r1 = samples, r2 = their length in bytes.
+ * SEC("data"): a program run on a buffer (rkctl run --data-in FILE): r1 points
+ * to the bytes, r2 is their length.
  */
 #include <stdint.h>
+
+#ifndef SEC /* <bpf/bpf_helpers.h> defines it; the native test build does not need it */
+#define SEC(name) __attribute__((section(name), used))
+#endif
 
 #define TRIP_MA 4000
 #define TRIP_SAMPLES 8
 
 uint64_t motor_overcurrent(const int16_t *samples, uint64_t len_bytes);
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-uint64_t motor_overcurrent(const int16_t *samples, uint64_t len_bytes)
+SEC("data") uint64_t motor_overcurrent(const int16_t *samples, uint64_t len_bytes)
 {
 	uint64_t count = len_bytes / sizeof(int16_t);
 	int32_t peak = 0;

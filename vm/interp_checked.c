@@ -58,6 +58,26 @@ static enum rk_stop stack_access(uint8_t *shadow, uintptr_t stack_base, uintptr_
 	return RK_STOP_EXIT;
 }
 
+/*
+ * A helper writes every byte of a PTR_TO_UNINIT_MEM argument (size in the
+ * next argument) on every path (helpers_*.c keep that promise), so after
+ * the call those stack bytes count as written.
+ */
+static void mark_helper_writes(uint8_t *shadow, uintptr_t stack_base, const struct rk_region *stack,
+                               const struct rk_helper_proto *proto, const uint64_t *args)
+{
+	if (!proto)
+		return;
+	for (int i = 0; i + 1 < RK_HELPER_MAX_ARGS; i++) {
+		if (proto->args[i] != RK_ARG_PTR_TO_UNINIT_MEM)
+			continue;
+		uintptr_t addr = (uintptr_t)args[i];
+		uint64_t size = args[i + 1];
+		if (addr >= stack->start && size <= stack->len && addr - stack->start <= stack->len - size)
+			stack_access(shadow, stack_base, addr, (uint32_t)size, true);
+	}
+}
+
 static void describe_access(struct rk_run_result *result, size_t index, bool is_write,
                             bool misaligned, const struct rk_region *hit,
                             const struct rk_region *regions, size_t region_count)

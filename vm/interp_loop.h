@@ -73,6 +73,17 @@
 #define ATOMIC_ACCESS(addr, size) ((void)0)
 #endif
 
+/* Checked mode: a helper's arguments, to mark the stack bytes it writes. */
+#if INTERP_CHECKED
+#define REMEMBER_HELPER_ARGS(proto)                                                      \
+	do {                                                                             \
+		helper_proto = (proto);                                                  \
+		memcpy(helper_args, &reg[1], sizeof(helper_args));                       \
+	} while (0)
+#else
+#define REMEMBER_HELPER_ARGS(proto) ((void)0)
+#endif
+
 /* Before a helper runs: what a bpf_loop callback needs to know of this run. */
 #if INTERP_CHECKED
 #define PUBLISH_NEST()                                                                   \
@@ -248,6 +259,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	bool access_write = false, misaligned = false;
 	enum rk_stop stop = RK_STOP_EXIT;
 	const struct rk_region *region_hit = NULL;
+	const struct rk_helper_proto *helper_proto = NULL;
+	uint64_t helper_args[RK_HELPER_MAX_ARGS];
 	/*
 	 * regions[0]: this run's active stack frames (initialisation tracked);
 	 * then ctx, the host's regions and the program's maps -- or, in a
@@ -392,6 +405,7 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		{
 			rk_helper_fn fn = INTERP_HELPER(prog, pc);
 			PUBLISH_NEST();
+			REMEMBER_HELPER_ARGS(rk_helpers_proto(prog->helpers, (uint32_t)pc->imm));
 			reg[0] = fn(reg[1], reg[2], reg[3], reg[4], reg[5], run);
 		}
 		goto after_helper;
@@ -404,6 +418,7 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 			if (!fn)
 				goto stop_bad_helper;
 			PUBLISH_NEST();
+			REMEMBER_HELPER_ARGS(rk_helpers_proto(prog->helpers, (uint32_t)DST));
 			reg[0] = fn(reg[1], reg[2], reg[3], reg[4], reg[5], run);
 		}
 	after_helper:
@@ -420,6 +435,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 #if INTERP_CHECKED
 		/* r1..r5 are caller-saved: a helper leaves them undefined. */
 		init_mask = (init_mask & ~ARG_REGS) | REG_BIT(0);
+		/* What a helper wrote into the stack through a memory argument is written. */
+		mark_helper_writes(stack_shadow, (uintptr_t)stack, &regions[0], helper_proto, helper_args);
 #endif
 		NEXT();
 	call_local:
@@ -599,6 +616,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		goto fail;
 	fail_in_callback:
 		/* The callback's run already wrote its report into our result. */
+		if (!entry)
+			rk_helper_ringbuf_release_pending(run);
 		return -EFAULT;
 	stop_call_depth:
 		result->stop = RK_STOP_CALL_DEPTH;
@@ -630,6 +649,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		goto fail;
 #endif
 	stop_aborted:
+		if (!entry)
+			rk_helper_ringbuf_release_pending(run);
 		result->retval = run->abort_retval;
 		result->stop = RK_STOP_ABORTED;
 		result->insn_index = (size_t)(pc - code_base);
@@ -640,6 +661,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 #endif
 		return 0;
 	done:
+		if (!entry)
+			rk_helper_ringbuf_release_pending(run);
 		result->retval = reg[0];
 		result->stop = RK_STOP_EXIT;
 		result->insn_index = (size_t)(pc - code_base);
@@ -650,6 +673,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 			run->interp_state = entry->caller_nest;
 		return 0;
 	fail:
+		if (!entry)
+			rk_helper_ringbuf_release_pending(run);
 		result->insn_index = (size_t)(pc - code_base);
 #if INTERP_CHECKED
 		result->insns_executed = executed;
@@ -716,3 +741,4 @@ static int INTERP_SUBPROG(struct rk_run *run, uint32_t insn_index, const uint64_
 #undef READ_BOTH
 #undef MEM_ADDR
 #undef PUBLISH_NEST
+#undef REMEMBER_HELPER_ARGS

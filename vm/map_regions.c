@@ -3,11 +3,16 @@
  * regions: a program may touch what a lookup or a ring-buffer reservation
  * handed it, and nothing else of the map.
  */
-#include "vm_internal.h"
+#include "map_internal.h"
 
 size_t rk_map_regions(const struct rk_map *map, struct rk_region *regions, size_t max)
 {
-	/* Filled in once the map implementations land (vm/map*.c). */
-	(void)map, (void)regions, (void)max;
-	return 0;
+	uintptr_t start;
+	uint64_t len;
+	bool writable;
+	if (max == 0 || !rk_map_data_region(map, &start, &len, &writable))
+		return 0;
+	regions[0] = (struct rk_region){
+		.name = map->def.name, .start = start, .len = len, .writable = writable};
+	return 1;
 }

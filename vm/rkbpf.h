@@ -120,6 +120,18 @@ struct rk_helper_proto {
 /* Helper ids are below this bound; rkBPF's own helpers use a reserved range. */
 #define RK_HELPER_ID_MAX 0x10000
 
+/*
+ * rkBPF's robotics helpers: ids RK_HELPER_ROBOTICS_BASE up to (not
+ * including) RK_HELPER_ROBOTICS_END, far above the kernel's (~211).  The
+ * same numbers are in include/rkbpf/rkbpf_helpers.h, for program authors.
+ */
+#define RK_HELPER_ROBOTICS_BASE 0x8000
+#define RK_HELPER_ROBOTICS_END 0x8100
+#define RK_HELPER_EMERGENCY_STOP 0x8000
+#define RK_HELPER_TIMESERIES_PUSH 0x8001
+#define RK_HELPER_TIMESERIES_WINDOW 0x8002
+#define RK_HELPER_SENSOR_LAST_TIMESTAMP 0x8003
+
 struct rk_helpers; /* a registry: helper id -> function and prototype */
 
 struct rk_helpers *rk_helpers_new(void);
@@ -478,8 +490,27 @@ struct rk_line_info {
 /* 0, or -ENOENT when the program has no line info for that instruction. */
 int rk_prog_line_info(const struct rk_prog *prog, size_t insn_index, struct rk_line_info *out);
 
-/* The standard and robotics helpers (shared, immutable; never freed). */
+/*
+ * The program's disassembly for humans: one instruction a line with its
+ * index, jump targets as instruction indexes, map references by name, and
+ * the source line (from line info) above the first instruction it produced:
+ *     ; motor_guard.bpf.c:42: if (current > limit)
+ *       17: jgt %r2, %r3, +4        ; -> 22
+ * *text_out is malloc'd.
+ */
+int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t err_len);
+
+/*
+ * The standard and robotics helpers (shared, immutable; never freed).
+ * NULL only if building it ran out of memory.
+ */
 const struct rk_helpers *rk_helpers_standard(void);
+/*
+ * Register every helper of rk_helpers_standard() into helpers, for a host
+ * that adds its own.  -EEXIST (nothing registered) when one of their ids
+ * is taken; -ENOMEM may leave some registered.
+ */
+int rk_helpers_add_standard(struct rk_helpers *helpers, char *err, size_t err_len);
 
 #ifdef __cplusplus
 }

@@ -109,6 +109,13 @@ struct rk_run {
 #define RK_MAX_TAIL_CALLS 33
 #define RK_MAX_LOOP_ITERATIONS (1u << 23)   /* bpf_loop's nr limit, as the kernel's */
 
+/*
+ * Discard the ring-buffer records a run reserved and never submitted or
+ * discarded (it stopped early), so the consumer is not blocked by them.
+ * Called by the interpreters when a top-level run ends (helpers_maps.c).
+ */
+void rk_helper_ringbuf_release_pending(const struct rk_run *run);
+
 /* Budget allocation: calloc + charge.  NULL (and err set) when over budget. */
 void *rk_budget_alloc(struct rk_budget *budget, size_t size, const char *what, char *err,
                       size_t err_len);

@@ -33,9 +33,17 @@ $out"
 
 # The README's main job.
 expect readme-run 0 '^retval 0x14500000028f$' -- \
-	"$rkctl" run "$build/examples/motor_overcurrent.bin" --data-in "$src/examples/data/motor_current.bin"
+	"$rkctl" run "$build/examples/motor_overcurrent.o" --data-in "$src/examples/data/motor_current.bin"
 expect readme-run-duration 0 '^duration_ns [0-9]+$' -- \
-	"$rkctl" run "$build/examples/motor_overcurrent.bin" --data-in "$src/examples/data/motor_current.bin" --repeat 50
+	"$rkctl" run "$build/examples/motor_overcurrent.o" --data-in "$src/examples/data/motor_current.bin" --repeat 50
+expect run-prog-by-name 0 '^retval 0x14500000028f$' -- \
+	"$rkctl" run "$build/examples/motor_overcurrent.o" --prog motor_overcurrent --data-in "$src/examples/data/motor_current.bin"
+expect run-prog-unknown 1 "no program 'nope'; it has: motor_overcurrent \(SEC \"data\"\)" -- \
+	"$rkctl" run "$build/examples/motor_overcurrent.o" --prog nope
+expect prog-dump-source 0 'motor_overcurrent.bpf.c:[0-9]+: if \(over == TRIP_SAMPLES\)' -- \
+	"$rkctl" prog dump "$build/examples/motor_overcurrent.o"
+expect prog-dump-header 0 '^motor_overcurrent \(SEC "data"\): [0-9]+ instructions' -- \
+	"$rkctl" prog dump "$build/examples/motor_overcurrent.o"
 
 # The README's assembly example.
 printf 'ldxh %%r0, [%%r1]\nbe16 %%r0\nexit\n' >"$work/swap.s"
@@ -69,7 +77,9 @@ expect run-missing 1 'nope.bin: No such file or directory' -- "$rkctl" run "$wor
 printf 'abc' >"$work/odd.bin"
 expect run-odd 1 'odd.bin: 3 bytes is not a whole number of 8-byte instructions' -- \
 	"$rkctl" run "$work/odd.bin"
-expect run-elf 1 'is an ELF object' -- "$rkctl" run "$build/examples/motor_overcurrent.o"
+expect disasm-elf 1 'is an ELF object' -- "$rkctl" disasm "$build/examples/motor_overcurrent.o"
+printf '\177ELF\002\001\001' >"$work/trunc.o"
+expect run-truncated-elf 1 'trunc.o' -- "$rkctl" run "$work/trunc.o"
 expect run-bad-mem 1 'mem: character 1' -- "$rkctl" run "$work/swap.s" --mem "zz"
 expect run-bad-repeat 2 'repeat wants' -- "$rkctl" run "$work/swap.s" --repeat 0
 expect run-jit 2 'no JIT yet' -- "$rkctl" run "$work/swap.s" --jit

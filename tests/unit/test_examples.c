@@ -13,6 +13,7 @@
 #include "test_support.h"
 
 /* The example itself, compiled natively into the test as the reference. */
+#define SEC(name)
 #include "../../examples/motor_overcurrent.bpf.c"
 
 #ifndef RK_BUILD_DIR
@@ -25,18 +26,22 @@ struct example_run {
 	uint64_t insns_executed;
 };
 
+/* Load build/examples/NAME.o as rkctl does and run its program both ways. */
 static struct example_run run_example(const char *name, const uint8_t *data, size_t len)
 {
 	char path[512], err[RK_ERR_LEN + 256];
-	snprintf(path, sizeof(path), "%s/examples/%s.bin", RK_BUILD_DIR, name);
-	uint8_t *code;
-	size_t code_len;
-	cr_assert_eq(rk_file_read(path, &code, &code_len, err, sizeof(err)), 0,
+	snprintf(path, sizeof(path), "%s/examples/%s.o", RK_BUILD_DIR, name);
+	uint8_t *elf;
+	size_t elf_len;
+	cr_assert_eq(rk_file_read(path, &elf, &elf_len, err, sizeof(err)), 0,
 	             "%s (run make examples)", err);
-	struct rk_insn *insns = test_insns_from_bytes(code, code_len);
-	struct rk_prog *prog = NULL;
-	cr_assert_eq(rk_prog_new(insns, code_len / RK_INSN_SIZE, NULL, &prog, err, sizeof(err)), 0,
-	             "%s: %s", path, err);
+	struct rk_obj_opts obj_opts = {.name = path};
+	struct rk_obj *obj = NULL;
+	cr_assert_eq(rk_obj_load(elf, elf_len, &obj_opts, &obj, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(rk_obj_license(obj), "Dual BSD/GPL");
+	struct rk_prog *prog = rk_obj_prog_find(obj, name);
+	cr_assert_not_null(prog, "%s: no program %s", path, name);
+	cr_assert_str_eq(rk_prog_section(prog), "data");
 
 	struct example_run out;
 	struct rk_run_result result;
@@ -50,9 +55,8 @@ static struct example_run run_example(const char *name, const uint8_t *data, siz
 	cr_assert_eq(rk_prog_run(prog, ctx, len, NULL, &result), 0, "%s", result.message);
 	out.fast = result.retval;
 	free(ctx);
-	rk_prog_free(prog);
-	free(insns);
-	free(code);
+	rk_obj_free(obj);
+	free(elf);
 	return out;
 }
 

@@ -1,15 +1,18 @@
 /*
- * cmd_run.c - rkctl run: load a program, run it on bytes given as its
- * context, print retval and the median duration per run (like
- * `bpftool prog run`).  The context is a private, writable copy of the
- * input; --data-out saves it after the last run.
+ * cmd_run.c - rkctl run: load a program (ELF object, assembly or raw
+ * bytecode), run it on bytes given as its context, print retval and the
+ * median duration per run (like `bpftool prog run`).  The context is a
+ * private, writable copy of the input, restored before every run;
+ * --data-out saves it after the last run.  Maps keep their state across
+ * runs, as in the kernel.
  *
  * Until the verifier lands, nothing proves a program safe before it runs,
- * and the fast interpreter checks nothing.  So a fast run is preceded by a
- * checked run on the same input: a program that would touch memory outside
- * its stack and context, read what it never wrote, or loop without end is
- * stopped there with a report instead of crashing rkctl.  With no helpers,
- * the same input takes the same path, so the fast runs that follow are safe.
+ * and the fast interpreter checks nothing.  So the first run is always a
+ * checked one: a program that would touch memory outside its stack,
+ * context and maps, read what it never wrote, or loop without end is
+ * stopped there with a report instead of crashing rkctl.  The following
+ * runs (--repeat) are fast and timed; with --repeat 1 the duration is that
+ * of the checked run.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +25,7 @@
 #include "../common/hex.h"
 #include "../common/program_file.h"
 #include "commands.h"
+#include "map_json.h"
 #include "rkbpf.h"
 
 #define RUN_MAX_BATCHES 21
@@ -36,6 +40,10 @@ struct run_args {
 	long repeat;
 	enum rk_exec_mode mode;
 	int json;
+	int dump_maps;
+	int maps_only;      /* rkctl map dump: print the maps, not the result */
+	int run_requested;  /* rkctl map dump: run only when input or --run was given */
+	struct rk_program_file_opts file_opts;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *args)
@@ -50,6 +58,10 @@ static int parse_args(int argc, char **argv, struct run_args *args)
 			args->data_out = value, i++;
 		} else if (strcmp(arg, "--mem") == 0 && value) {
 			args->mem_hex = value, i++;
+		} else if (strcmp(arg, "--prog") == 0 && value) {
+			args->file_opts.prog_name = value, i++;
+		} else if (strcmp(arg, "--btf") == 0 && value) {
+			args->file_opts.btf_path = value, i++;
 		} else if (strcmp(arg, "--repeat") == 0 && value) {
 			char *end;
 			args->repeat = strtol(value, &end, 10);
@@ -68,6 +80,12 @@ static int parse_args(int argc, char **argv, struct run_args *args)
 			return -1;
 		} else if (strcmp(arg, "--json") == 0) {
 			args->json = 1;
+		} else if (strcmp(arg, "--dump-maps") == 0) {
+			args->dump_maps = 1;
+		} else if (strcmp(arg, "--maps-only") == 0) {
+			args->maps_only = args->dump_maps = 1;
+		} else if (strcmp(arg, "--run") == 0) {
+			args->run_requested = 1;
 		} else if (!args->program && arg[0] != '-') {
 			args->program = arg;
 		} else {
@@ -77,9 +95,11 @@ static int parse_args(int argc, char **argv, struct run_args *args)
 		}
 	}
 	if (!args->program) {
-		fprintf(stderr, "usage: rkctl run PROG [--data-in FILE | --mem HEX] ...\n");
+		fprintf(stderr, "usage: rkctl run PROG [--prog NAME] [--data-in FILE | --mem HEX] ...\n");
 		return -1;
 	}
+	if (args->data_in || args->mem_hex)
+		args->run_requested = 1;
 	if (args->data_in && args->mem_hex) {
 		fprintf(stderr, "rkctl run: give --data-in or --mem, not both\n");
 		return -1;
@@ -100,18 +120,63 @@ static int compare_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Helper output goes to stderr so that stdout stays parseable (--json). */
+static void print_trace(void *host, const struct rk_prog *prog, const char *line, size_t len)
+{
+	(void)host;
+	fprintf(stderr, "trace: %s: %.*s\n", rk_prog_name(prog), (int)len, line);
+}
+
+static int print_perf_output(void *host, const struct rk_prog *prog, uint64_t flags,
+                             const void *data, size_t size)
+{
+	(void)host, (void)flags;
+	fprintf(stderr, "perf_event_output: %s: %zu bytes:", rk_prog_name(prog), size);
+	for (size_t i = 0; i < size && i < 64; i++)
+		fprintf(stderr, " %02x", ((const uint8_t *)data)[i]);
+	fprintf(stderr, "%s\n", size > 64 ? " ..." : "");
+	return 0;
+}
+
+/* Helpers may return different values run to run (time, randomness). */
+static int calls_helpers(const struct rk_prog *prog)
+{
+	const struct rk_insn *insns = rk_prog_insns(prog);
+	for (size_t i = 0; i < rk_prog_insn_count(prog); i++)
+		if ((insns[i].code == RK_OP_CALL && insns[i].src_reg == RK_CALL_HELPER) ||
+		    insns[i].code == RK_OP_CALLX)
+			return 1;
+	return 0;
+}
+
+static void print_result(const struct run_args *args, const struct rk_run_result *result,
+                         uint64_t median_ns, uint64_t insns_executed)
+{
+	if (args->json) {
+		printf("{\"retval\": \"0x%" PRIx64 "\", \"retval_dec\": %" PRIu64
+		       ", \"duration_ns\": %" PRIu64 ", \"repeat\": %ld, \"mode\": \"%s\", "
+		       "\"stop\": \"%s\", \"insns_executed\": %" PRIu64 "}\n",
+		       result->retval, result->retval, median_ns, args->repeat,
+		       args->mode == RK_EXEC_CHECKED ? "checked" : "interp", rk_stop_name(result->stop),
+		       insns_executed);
+		return;
+	}
+	printf("retval 0x%" PRIx64 "\n", result->retval);
+	printf("duration_ns %" PRIu64 "\n", median_ns);
+	if (args->mode == RK_EXEC_CHECKED)
+		printf("insns_executed %" PRIu64 "\n", insns_executed);
+}
+
 int rkctl_cmd_run(int argc, char **argv)
 {
 	struct run_args args;
 	if (parse_args(argc, argv, &args))
 		return RKCTL_EXIT_USAGE;
 
-	char err[RK_ERR_LEN + 256];
-	uint8_t *data = NULL;
+	char err[RK_ERR_LEN + 512];
+	uint8_t *data = NULL, *ctx = NULL;
 	size_t data_len = 0;
-	struct rk_insn *insns = NULL;
-	size_t insn_count = 0;
-	struct rk_prog *prog = NULL;
+	struct rk_program_file file = {0};
 	int status = RKCTL_EXIT_FAILED;
 
 	if (args.data_in && rk_file_read(args.data_in, &data, &data_len, err, sizeof(err))) {
@@ -122,97 +187,87 @@ int rkctl_cmd_run(int argc, char **argv)
 		fprintf(stderr, "rkctl run: --mem: %s\n", err);
 		goto out;
 	}
-	if (rk_program_file_load(args.program, &insns, &insn_count, err, sizeof(err))) {
+	if (rk_program_file_open(args.program, &args.file_opts, &file, err, sizeof(err))) {
 		fprintf(stderr, "rkctl run: %s\n", err);
 		goto out;
 	}
-	char prog_err[RK_ERR_LEN];
-	if (rk_prog_new(insns, insn_count, NULL, &prog, prog_err, sizeof(prog_err))) {
-		fprintf(stderr, "rkctl run: %s: %s\n", args.program, prog_err);
+	if (args.maps_only && !args.run_requested) {
+		rkctl_print_maps_json(stdout, file.obj);
+		status = RKCTL_EXIT_OK;
 		goto out;
 	}
-
-	/* The pristine input, restored before each run so that every run sees the same bytes. */
-	uint8_t *ctx = data_len ? malloc(data_len) : NULL;
+	ctx = data_len ? malloc(data_len) : NULL;
 	if (data_len && !ctx) {
 		fprintf(stderr, "rkctl run: out of memory\n");
 		goto out;
 	}
-	struct rk_run_opts opts = {.mode = args.mode, .ctx_writable = true,
-	                           .insn_limit = CHECKED_INSN_LIMIT};
+
+	static const struct rk_event_meta meta = {.comm = "rkctl"};
+	struct rk_env env = {.print = print_trace, .perf_output = print_perf_output};
+	struct rk_run_opts opts = {.mode = RK_EXEC_CHECKED, .ctx_writable = true,
+	                           .insn_limit = CHECKED_INSN_LIMIT, .env = &env, .meta = &meta};
 	struct rk_run_result result;
-	if (args.mode == RK_EXEC_FAST) {
-		struct rk_run_opts preflight = opts;
-		preflight.mode = RK_EXEC_CHECKED;
-		if (data_len)
-			memcpy(ctx, data, data_len);
-		if (rk_prog_run(prog, ctx, data_len, &preflight, &result)) {
-			fprintf(stderr, "rkctl run: %s: stopped (%s): %s\n", args.program,
-			        rk_stop_name(result.stop), result.message);
-			free(ctx);
-			goto out;
-		}
-	}
-	uint64_t preflight_retval = result.retval;
-	long batches = args.repeat < RUN_MAX_BATCHES ? args.repeat : RUN_MAX_BATCHES;
-	long per_batch = args.repeat / batches;
-	uint64_t batch_ns[RUN_MAX_BATCHES];
-	int rc = 0;
-	for (long batch = 0; batch < batches && rc == 0; batch++) {
-		long runs = per_batch + (batch < args.repeat % batches);
-		uint64_t elapsed = 0;
-		for (long run = 0; run < runs && rc == 0; run++) {
-			if (data_len)
-				memcpy(ctx, data, data_len);
-			uint64_t start = now_ns();
-			rc = rk_prog_run(prog, ctx, data_len, &opts, &result);
-			elapsed += now_ns() - start;
-		}
-		batch_ns[batch] = elapsed / (uint64_t)runs;
-	}
+	if (data_len)
+		memcpy(ctx, data, data_len);
+	uint64_t start = now_ns();
+	int rc = rk_prog_run(file.prog, ctx, data_len, &opts, &result);
+	uint64_t first_ns = now_ns() - start;
+	uint64_t insns_executed = result.insns_executed;
 	if (rc) {
 		fprintf(stderr, "rkctl run: %s: stopped (%s): %s\n", args.program,
 		        rk_stop_name(result.stop), result.message);
-		free(ctx);
 		goto out;
 	}
-	if (args.mode == RK_EXEC_FAST && result.retval != preflight_retval) {
-		/* Same program, same input: the two interpreters must agree. */
-		fprintf(stderr,
-		        "rkctl run: %s: internal error: fast run returned 0x%" PRIx64
-		        ", checked run 0x%" PRIx64 "; please report this with the program\n",
-		        args.program, result.retval, preflight_retval);
-		free(ctx);
-		goto out;
+	uint64_t first_retval = result.retval;
+
+	/* Runs 2..N, timed in batches; the median batch gives the time per run. */
+	long timed = args.repeat - 1;
+	uint64_t median_ns = first_ns;
+	opts.mode = args.mode;
+	if (timed > 0) {
+		long batches = timed < RUN_MAX_BATCHES ? timed : RUN_MAX_BATCHES;
+		uint64_t batch_ns[RUN_MAX_BATCHES];
+		for (long batch = 0; batch < batches && rc == 0; batch++) {
+			long runs = timed / batches + (batch < timed % batches);
+			uint64_t elapsed = 0;
+			for (long run = 0; run < runs && rc == 0; run++) {
+				if (data_len)
+					memcpy(ctx, data, data_len);
+				start = now_ns();
+				rc = rk_prog_run(file.prog, ctx, data_len, &opts, &result);
+				elapsed += now_ns() - start;
+			}
+			batch_ns[batch] = elapsed / (uint64_t)runs;
+		}
+		if (rc) {
+			fprintf(stderr, "rkctl run: %s: stopped (%s): %s\n", args.program,
+			        rk_stop_name(result.stop), result.message);
+			goto out;
+		}
+		qsort(batch_ns, (size_t)batches, sizeof(batch_ns[0]), compare_u64);
+		median_ns = batch_ns[batches / 2];
+		if (!file.obj && !calls_helpers(file.prog) && result.retval != first_retval) {
+			/* No maps, no helpers with state: both interpreters must agree. */
+			fprintf(stderr,
+			        "rkctl run: %s: internal error: fast run returned 0x%" PRIx64
+			        ", checked run 0x%" PRIx64 "; please report this with the program\n",
+			        args.program, result.retval, first_retval);
+			goto out;
+		}
 	}
-	qsort(batch_ns, (size_t)batches, sizeof(batch_ns[0]), compare_u64);
-	uint64_t median_ns = batch_ns[batches / 2];
 
 	if (args.data_out && rk_file_write(args.data_out, ctx, data_len, err, sizeof(err))) {
 		fprintf(stderr, "rkctl run: --data-out %s\n", err);
-		free(ctx);
 		goto out;
 	}
-	free(ctx);
-	if (args.json) {
-		printf("{\"retval\": \"0x%" PRIx64 "\", \"retval_dec\": %" PRIu64
-		       ", \"duration_ns\": %" PRIu64 ", \"repeat\": %ld, \"mode\": \"%s\", "
-		       "\"stop\": \"%s\"",
-		       result.retval, result.retval, median_ns, args.repeat,
-		       args.mode == RK_EXEC_CHECKED ? "checked" : "interp", rk_stop_name(result.stop));
-		if (args.mode == RK_EXEC_CHECKED)
-			printf(", \"insns_executed\": %" PRIu64, result.insns_executed);
-		printf("}\n");
-	} else {
-		printf("retval 0x%" PRIx64 "\n", result.retval);
-		printf("duration_ns %" PRIu64 "\n", median_ns);
-		if (args.mode == RK_EXEC_CHECKED)
-			printf("insns_executed %" PRIu64 "\n", result.insns_executed);
-	}
+	if (!args.maps_only)
+		print_result(&args, &result, median_ns, insns_executed);
+	if (args.dump_maps && file.obj)
+		rkctl_print_maps_json(stdout, file.obj);
 	status = RKCTL_EXIT_OK;
 out:
-	rk_prog_free(prog);
-	free(insns);
+	rk_program_file_close(&file);
+	free(ctx);
 	free(data);
 	return status;
 }

@@ -15,10 +15,17 @@ struct rkctl_command {
 
 static const struct rkctl_command commands[] = {
 	{"run", rkctl_cmd_run,
-	 "run PROG [--data-in FILE | --mem HEX] [--data-out FILE] [--repeat N]\n"
-	 "              [--interp | --checked] [--json]\n"
+	 "run PROG [--prog NAME] [--data-in FILE | --mem HEX] [--data-out FILE] [--repeat N]\n"
+	 "              [--interp | --checked] [--json] [--dump-maps] [--btf FILE]\n"
 	 "        run a program once (or N times) on the given bytes; prints retval and\n"
 	 "        duration_ns (median per run)"},
+	{"prog", rkctl_cmd_prog,
+	 "prog dump OBJ [--prog NAME] [--btf FILE]\n"
+	 "        disassembly interleaved with source lines (from the object's line info)"},
+	{"map", rkctl_cmd_map,
+	 "map dump OBJ [--run] [--prog NAME] [--data-in FILE | --mem HEX] [--repeat N]\n"
+	 "        the object's maps as JSON (BTF-decoded); after running the program when\n"
+	 "        input (or --run) is given"},
 	{"asm", rkctl_cmd_asm,
 	 "asm FILE.s [-o OUT.bin]\n"
 	 "        assemble; without -o, print the bytecode as hex"},
@@ -33,7 +40,8 @@ static const struct rkctl_command commands[] = {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: rkctl COMMAND [ARGS]\n\n"
-	             "PROG is assembly (.s, .asm) or raw bytecode (any other name).\n\n");
+	             "PROG is an ELF object (clang -target bpf), assembly (.s, .asm) or raw bytecode.\n"
+	             "OBJ is an ELF object.\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  rkctl %s\n\n", commands[i].usage);
 }

@@ -4,7 +4,7 @@
 set -eu
 PACKAGES="
   build-essential make gcc clang llvm lld libclang-rt-14-dev
-  libcriterion-dev
+  libcriterion-dev libbpf-dev linux-libc-dev bpftool
 "
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: run as root (sudo $0)" >&2

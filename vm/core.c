@@ -58,6 +58,7 @@ struct core_value {
 	uint32_t size;        /* FIELD_BYTE_OFFSET of a whole field: its size (load/store width) */
 	uint32_t type_id;     /* ... and its type (modifiers skipped) */
 	bool validate;        /* the instruction must hold the local value (libbpf's rule) */
+	bool enum32;          /* a 32-bit enumerator: see patch_insn() on its sign */
 };
 
 struct core_ctx {
@@ -296,8 +297,8 @@ static int parse_local_spec(const struct core_ctx *ctx, const struct rk_btf *btf
 }
 
 /* libbpf's bpf_core_fields_are_compat(): can a local field's type be read as the target's? */
-static int fields_are_compat(struct core_ctx *ctx, const struct rk_btf *local_btf,
-                             uint32_t local_id, const struct rk_btf *targ_btf, uint32_t targ_id)
+static int fields_are_compat(const struct rk_btf *local_btf, uint32_t local_id,
+                             const struct rk_btf *targ_btf, uint32_t targ_id)
 {
 	for (int step = 0; step < RK_BTF_MAX_CHAIN; step++) {
 		const struct btf_type *lt = skipped(local_btf, &local_id);
@@ -332,7 +333,6 @@ static int fields_are_compat(struct core_ctx *ctx, const struct rk_btf *local_bt
 			return 0;
 		}
 	}
-	(void)ctx;
 	return 0;
 }
 
@@ -430,7 +430,7 @@ static int match_member(struct core_ctx *ctx, const struct rk_btf *local_btf,
 				                CORE_SPEC_MAX);
 			spec->acc[spec->len++] = (struct core_acc){targ_id, i, name};
 			*next_targ_id = m->type;
-			return fields_are_compat(ctx, local_btf, local_m->type, spec->btf, m->type);
+			return fields_are_compat(local_btf, local_m->type, spec->btf, m->type);
 		}
 		spec->bit_offset -= bit;
 		spec->raw_len--;
@@ -616,6 +616,7 @@ static int spec_value(struct core_ctx *ctx, const struct core_spec *spec, struct
 		} else {
 			const struct btf_type *t = rk_btf_type_by_id(spec->btf, spec->acc[0].type_id);
 			enumerator(spec->btf, t, spec->acc[0].idx, &out->value);
+			out->enum32 = btf_kind(t) == BTF_KIND_ENUM;
 		}
 		return 0;
 	}
@@ -768,13 +769,23 @@ static int patch_insn(struct core_ctx *ctx, struct rk_insn *insns, size_t insn_c
 			return core_err(ctx, -EINVAL, "cannot relocate a load of opcode 0x%02x that is not "
 			                "a plain lddw", insn->code);
 		uint64_t imm = (uint32_t)insn[0].imm | (uint64_t)(uint32_t)insn[1].imm << 32;
-		if (orig->validate && imm != orig->value)
+		/*
+		 * A 32-bit enumerator's sign is the C type's, which BTF before
+		 * clang 15 does not record (-1 comes as 4294967295, unsigned):
+		 * accept either extension, and extend the new value the same way.
+		 */
+		uint64_t orig_signed = (uint64_t)(int64_t)(int32_t)orig->value;
+		bool sign_extended = orig->enum32 && imm == orig_signed && imm != orig->value;
+		if (orig->validate && imm != orig->value && !sign_extended)
 			return core_err(ctx, -EINVAL,
 			                "the instruction holds %llu, but the local BTF gives %llu (a "
 			                "relocation applied twice, or to the wrong instruction?)",
 			                (unsigned long long)imm, (unsigned long long)orig->value);
-		insn[0].imm = (int32_t)(uint32_t)new_value->value;
-		insn[1].imm = (int32_t)(uint32_t)(new_value->value >> 32);
+		uint64_t value = new_value->value;
+		if (sign_extended && new_value->enum32)
+			value = (uint64_t)(int64_t)(int32_t)value;
+		insn[0].imm = (int32_t)(uint32_t)value;
+		insn[1].imm = (int32_t)(uint32_t)(value >> 32);
 		return 0;
 	}
 	default:

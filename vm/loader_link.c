@@ -434,7 +434,8 @@ static int build_program(struct rk_load *load, const struct rk_func *prog,
 		}
 	}
 	if (rc && link.core_missing[0])
-		rk_set_err(load->err, load->err_len, rc, "%s (then: %s)", link.core_missing, why);
+		rk_set_err(load->err, load->err_len, rc, "%s (so the program was refused: %s)",
+		           link.core_missing, why);
 	else if (rc)
 		rk_load_sec_err(load, prog->sec_index, rc, "program '%s': %s", prog->name, why);
 out:

@@ -178,6 +178,11 @@ static int relocate_data(struct rk_link *link, const struct rk_func *func, size_
 	uint64_t at = rel->offset;
 	const struct rk_elf_sym *sym = &load->elf.syms[rel->sym];
 	const char *name = sym_label(load, sym);
+	if (insn->code == RK_OP_CALL && rel->type == RK_R_BPF_64_32)
+		return rk_load_err(load, func->sec_index, at, -ENOTSUP,
+		                   "call (src_reg %u) to '%s': only helpers by id and functions in "
+		                   ".text can be called (kernel functions cannot)",
+		                   insn->src_reg, name);
 	if (rel->type != RK_R_BPF_64_64)
 		return rk_load_err(load, func->sec_index, at, -EINVAL,
 		                   "relocation type %u (%s) against '%s' is not supported in code",

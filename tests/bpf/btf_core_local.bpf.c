@@ -14,6 +14,11 @@ enum task_state___local {
 	TASK_INTERRUPTIBLE = 1,
 	TASK_STOPPED = 2,   /* 4 in the target */
 	TASK_GONE = 3,      /* not in the target */
+	TASK_WAKING = -2,   /* -3 in the target: clang 14's BTF calls both unsigned */
+};
+
+enum irq_flags___local {
+	IRQ_BIG = 0x80000000u,  /* 0x90000000 in the target: must not be sign-extended */
 };
 
 struct task_struct___local {
@@ -91,6 +96,14 @@ SEC("tp/enum")
 long enum_value(struct task_struct___local *task)
 {
 	return bpf_core_enum_value(enum task_state___local, TASK_STOPPED);
+}
+
+SEC("tp/enum_signs")
+long enum_signs(struct task_struct___local *task)
+{
+	long waking = bpf_core_enum_value(enum task_state___local, TASK_WAKING);
+	long big = bpf_core_enum_value(enum irq_flags___local, IRQ_BIG);
+	return waking == -3 && big == 0x90000000l;
 }
 
 SEC("tp/type_id")

@@ -17,6 +17,11 @@ enum task_state {
 	TASK_INTERRUPTIBLE = 1,
 	TASK_STOPPED = 4,
 	TASK_DEAD = 64,
+	TASK_WAKING = -3,
+};
+
+enum irq_flags {
+	IRQ_BIG = 0x90000000u,
 };
 
 struct sigpending {
@@ -46,5 +51,6 @@ struct task_struct {
 /* Globals keep the types in the BTF. */
 struct task_struct btf_core_target_task;
 enum task_state btf_core_target_state;
+enum irq_flags btf_core_target_irq_flags;
 
 #endif

@@ -1254,6 +1254,8 @@ Test(core, existence_sizes_enums_and_type_ids)
 	cr_assert_eq(relocate_and_run(&local, "tp/enum", target.btf, &task, sizeof(task)),
 	             TASK_STOPPED);
 	cr_assert_eq(relocate_and_run(&local, "tp/enum", NULL, &task, sizeof(task)), 2);
+	/* -2 -> -3 stays negative in a 64-bit load; 0x80000000 -> 0x90000000 stays positive. */
+	cr_assert_eq(relocate_and_run(&local, "tp/enum_signs", target.btf, &task, sizeof(task)), 1);
 	cr_assert_eq(relocate_and_run(&local, "tp/type_id", target.btf, &task, sizeof(task)),
 	             (uint64_t)rk_btf_find(target.btf, "task_struct", BTF_KIND_STRUCT));
 	obj_close(&target);

@@ -234,7 +234,8 @@ Test(loader, btf_maps_of_every_type)
 	cr_assert_eq(rk_btf_type_size(btf, counts->btf_key_type_id), 4);
 	cr_assert_eq(rk_btf_type_size(btf, counts->btf_value_type_id), 8);
 	const struct rk_map_def *last = rk_map_def(find_map(obj, "last_event"));
-	cr_assert_eq(rk_btf_find(btf, "event", 0), (int64_t)rk_btf_skip_modifiers(btf, last->btf_value_type_id));
+	uint32_t value_type = rk_btf_skip_modifiers(btf, last->btf_value_type_id);
+	cr_assert_eq(rk_btf_find(btf, "event", 0), (int64_t)value_type);
 	cr_assert_eq(rk_map_def(find_map(obj, "scratch"))->btf_value_type_id, 0); /* __uint sizes */
 	free_object(obj);
 }
@@ -795,5 +796,67 @@ Test(loader_errors, every_byte_damaged_loads_or_fails_cleanly)
 		}
 	}
 	free(copy);
+	free(data);
+}
+
+Test(loader_errors, core_field_missing_in_the_target)
+{
+	/* obj_minimal's BTF has no struct sample: the accesses are poisoned, then refused. */
+	struct rk_obj *target = load_object("obj_minimal");
+	size_t len;
+	uint8_t *data = read_object("obj_core", &len);
+	struct rk_obj_opts opts = {.name = "obj_core.o", .target_btf = rk_obj_btf(target)};
+	struct rk_obj *obj = NULL;
+	char err[RK_ERR_LEN];
+	int rc = rk_obj_load(data, len, &opts, &obj, err, sizeof(err));
+	cr_assert_lt(rc, 0);
+	cr_assert_null(obj);
+	/* The rest of the message is core.c's and prog.c's to word. */
+	const char *expected = "obj_core.o: section 'tracepoint/test/core' offset 0x10: program "
+	                       "'read_sample': insn 2: CO-RE: ";
+	cr_assert(strncmp(err, expected, strlen(expected)) == 0, "%s", err);
+	cr_assert(strstr(err, "(so the program was refused: "), "%s", err);
+	free(data);
+	free_object(target);
+}
+
+/* Found by fuzz_elf: a program in an unnamed section loaded with SEC() "". */
+Test(loader_errors, program_in_a_section_with_no_name)
+{
+	size_t len;
+	uint8_t *data = read_object("obj_minimal", &len);
+	size_t at = shdr_offset(data, "tracepoint/test/minimal");
+	Elf64_Shdr shdr;
+	memcpy(&shdr, data + at, sizeof(shdr));
+	Elf64_Ehdr ehdr;
+	memcpy(&ehdr, data, sizeof(ehdr));
+	size_t index = (at - ehdr.e_shoff) / sizeof(shdr);
+	shdr.sh_name = 0; /* the empty string */
+	memcpy(data + at, &shdr, sizeof(shdr));
+	char expected[RK_ERR_LEN];
+	snprintf(expected, sizeof(expected),
+	         "obj_minimal.o: section '#%zu' offset 0x0: program 'minimal' is in a section with "
+	         "no name (its SEC())",
+	         index);
+	expect_error("obj_minimal", data, len, -EINVAL, expected);
+	free(data);
+}
+
+/* Found by fuzz_elf: a newline in a section name broke the one-line message. */
+Test(loader_errors, control_character_in_a_name)
+{
+	size_t len;
+	uint8_t *data = read_object("obj_minimal", &len);
+	Elf64_Shdr shdr = get_shdr(data, "tracepoint/test/minimal");
+	Elf64_Shdr names;
+	Elf64_Ehdr ehdr;
+	memcpy(&ehdr, data, sizeof(ehdr));
+	memcpy(&names, data + ehdr.e_shoff + ehdr.e_shstrndx * sizeof(names), sizeof(names));
+	data[names.sh_offset + shdr.sh_name + 10] = '\n'; /* "tracepoint\ntest/minimal" */
+	char err[RK_ERR_LEN];
+	struct rk_obj *obj = NULL;
+	cr_assert_eq(try_load("obj_minimal", data, len, 0, &obj, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "or the name is not text"), "%s", err);
+	cr_assert_null(strchr(err, '\n'));
 	free(data);
 }

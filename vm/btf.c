@@ -878,3 +878,38 @@ fail:
 	rk_btf_free(btf);
 	return rc;
 }
+
+int rk_btf_fixup_datasec(struct rk_btf *btf, const char *sec_name, uint32_t sec_size,
+                         int (*var_offset)(void *fn_ctx, const char *var_name, uint32_t *offset),
+                         void *fn_ctx, char *err, size_t err_len)
+{
+	int64_t id = rk_btf_find(btf, sec_name, BTF_KIND_DATASEC);
+	if (id <= 0)
+		return 0; /* no BTF for this section: its map prints as bytes */
+	/* The records point into our own copy of the blob: patching it is ours to do. */
+	struct btf_type *datasec = (struct btf_type *)btf->types[id];
+	datasec->size = sec_size;
+	struct btf_var_secinfo *vars = (struct btf_var_secinfo *)(datasec + 1);
+	for (uint32_t i = 0; i < BTF_INFO_VLEN(datasec->info); i++) {
+		const struct btf_type *var = rk_btf_type_by_id(btf, vars[i].type);
+		if (!var || BTF_INFO_KIND(var->info) != BTF_KIND_VAR)
+			return rk_set_err(err, err_len, -EINVAL,
+			                  "BTF DATASEC '%s': entry %u (type %u) is not a variable",
+			                  sec_name, i, vars[i].type);
+		const char *name = rk_btf_str(btf, var->name_off);
+		uint32_t offset;
+		if (var_offset(fn_ctx, name, &offset) != 0)
+			return rk_set_err(err, err_len, -EINVAL,
+			                  "BTF DATASEC '%s': variable '%s' has no symbol in the section",
+			                  sec_name, name);
+		int64_t size = rk_btf_type_size(btf, var->type);
+		if (size < 0 || offset > sec_size || (uint64_t)size > sec_size - offset)
+			return rk_set_err(err, err_len, -EINVAL,
+			                  "BTF DATASEC '%s': variable '%s' (%lld bytes at offset %u) is "
+			                  "outside the section's %u bytes",
+			                  sec_name, name, (long long)size, offset, sec_size);
+		vars[i].offset = offset;
+		vars[i].size = (uint32_t)size;
+	}
+	return 0;
+}

@@ -116,4 +116,15 @@ const struct rk_btf_ext_sec *rk_btf_ext_section(const struct rk_btf_ext *ext,
                                                 const char *sec_name);
 void rk_btf_ext_free(struct rk_btf_ext *ext);
 
+/*
+ * libbpf's fix-up of global data: clang leaves a DATASEC's size and its
+ * variables' offsets 0, to be filled in from the ELF symbol table.  Sets the
+ * DATASEC sec_name (if the BTF has one) to sec_size and each variable's
+ * offset (from var_offset) and size (from its type), refusing any that falls
+ * outside the section.  0 or -EINVAL with a message.
+ */
+int rk_btf_fixup_datasec(struct rk_btf *btf, const char *sec_name, uint32_t sec_size,
+                         int (*var_offset)(void *fn_ctx, const char *var_name, uint32_t *offset),
+                         void *fn_ctx, char *err, size_t err_len);
+
 #endif /* RK_BTF_EXT_H */

@@ -120,6 +120,6 @@ static void describe_access(struct rk_run_result *result, size_t index, bool is_
 #define INTERP_CHECKED 1
 #define INTERP_INSN struct rk_insn
 #define INTERP_CODE(prog) ((prog)->insns)
-#define INTERP_HELPER(prog, slot) rk_helpers_fn((prog)->helpers, (uint32_t)(slot)->imm)
+#define INTERP_HELPER(prog, slot) rk_prog_resolve_helper((prog)->helpers, (uint32_t)(slot)->imm)
 #define INTERP_SUBPROG rk_interp_checked_subprog
 #include "interp_loop.h"

@@ -615,7 +615,14 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		         (size_t)(pc - code_base));
 		goto fail;
 	fail_in_callback:
-		/* The callback's run already wrote its report into our result. */
+		if (result->stop == RK_STOP_CORE_POISON) {
+			result->insn_index = (size_t)(pc - code_base);
+			snprintf(result->message, sizeof(result->message),
+			         "insn %zu: reached an instruction whose CO-RE relocation failed at "
+			         "load time (the target BTF lacks the field or type it uses)",
+			         result->insn_index);
+		}
+		/* Otherwise the callback's run already wrote its report into our result. */
 		if (!entry)
 			rk_helper_ringbuf_release_pending(run);
 		return -EFAULT;

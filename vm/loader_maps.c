@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf_ext.h"
 #include "loader_internal.h"
 
 /* struct bpf_map_def of the legacy "maps" section: five u32, in this order. */
@@ -302,6 +303,26 @@ static int legacy_maps(struct rk_load *load)
 /* Global data: one single-entry array per section                    */
 /* ------------------------------------------------------------------ */
 
+/* The offset of a global variable: its symbol's value in the data section. */
+struct data_symbols {
+	const struct rk_elf *elf;
+	size_t sec_index;
+};
+
+static int data_symbol_offset(void *fn_ctx, const char *var_name, uint32_t *offset)
+{
+	const struct data_symbols *symbols = fn_ctx;
+	for (size_t i = 1; i < symbols->elf->sym_count; i++) {
+		const struct rk_elf_sym *sym = &symbols->elf->syms[i];
+		if (sym->shndx == symbols->sec_index && sym->type == STT_OBJECT &&
+		    strcmp(sym->name, var_name) == 0 && sym->value <= UINT32_MAX) {
+			*offset = (uint32_t)sym->value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int data_map(struct rk_load *load, size_t index)
 {
 	const struct rk_elf_sec *sec = &load->elf.secs[index];
@@ -323,6 +344,12 @@ static int data_map(struct rk_load *load, size_t index)
 	if (strncmp(sec->name, ".rodata", 7) == 0)
 		def.map_flags = RK_MAP_F_RDONLY_PROG;
 	if (load->obj->btf) {
+		struct data_symbols symbols = {.elf = &load->elf, .sec_index = index};
+		char why[RK_ERR_LEN];
+		rc = rk_btf_fixup_datasec(load->obj->btf, sec->name, (uint32_t)sec->size,
+		                          data_symbol_offset, &symbols, why, sizeof(why));
+		if (rc)
+			return rk_load_sec_err(load, index, rc, "%s", why);
 		int64_t id = rk_btf_find(load->obj->btf, sec->name, BTF_KIND_DATASEC);
 		def.btf_value_type_id = id > 0 ? (uint32_t)id : 0;
 	}

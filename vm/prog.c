@@ -9,7 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core.h"
 #include "vm_internal.h"
+
+/*
+ * Reached a call the loader poisoned because a CO-RE relocation found no
+ * match in the target BTF (e.g. a field this kernel lacks).  Loading such a
+ * program is fine -- the path is usually guarded by bpf_core_field_exists()
+ * -- but running into it must stop the run, never read a wrong offset.
+ */
+static uint64_t core_poison_reached(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                    uint64_t r5, struct rk_run *run)
+{
+	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
+	struct rk_interp_nest *nest = run->interp_state;
+	nest->result->stop = RK_STOP_CORE_POISON;
+	run->failed = true;
+	return 0;
+}
+
+rk_helper_fn rk_prog_resolve_helper(const struct rk_helpers *helpers, uint32_t id)
+{
+	if (id == RK_CORE_POISON_HELPER)
+		return core_poison_reached;
+	return rk_helpers_fn(helpers, id);
+}
 
 /* Index of fn in prog->call_fns, adding it when new; -ENOMEM on failure. */
 static int call_slot(struct rk_prog *prog, rk_helper_fn fn, size_t max_slots)
@@ -56,7 +80,7 @@ static int predecode(struct rk_prog *prog, char *err, size_t err_len)
 			                  "insn %zu: opcode 0x%02x has no interpreter handler", i,
 			                  insn->code);
 		if (insn->code == RK_OP_CALL && insn->src_reg == RK_CALL_HELPER) {
-			rk_helper_fn fn = rk_helpers_fn(prog->helpers, (uint32_t)insn->imm);
+			rk_helper_fn fn = rk_prog_resolve_helper(prog->helpers, (uint32_t)insn->imm);
 			if (!fn)
 				return rk_set_err(err, err_len, -ENOENT,
 				                  "insn %zu: call to helper %d, which is not registered",

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core.h"
 #include "vm_internal.h"
 
 struct text {
@@ -83,8 +84,14 @@ int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t 
 		text_printf(&text, "%s (SEC \"%s\"): %zu instructions\n", prog->meta.name,
 		            prog->meta.section ? prog->meta.section : "", prog->insn_count);
 	for (size_t i = 0; i < prog->insn_count; i++) {
+		for (size_t f = 0; f < prog->meta.func_count; f++)
+			if (prog->meta.func_starts[f] == i && i != 0)
+				text_printf(&text, "<function at %zu>:\n", i);
 		const struct rk_prog_line *line = line_at(prog, i);
-		if (line && line != last_line && line->insn == i) {
+		bool new_line = line && line->insn == i &&
+		                (!last_line || last_line->line != line->line ||
+		                 last_line->file != line->file);
+		if (new_line) {
 			const char *source = line->source ? line->source : "";
 			while (*source == ' ' || *source == '\t')
 				source++;
@@ -92,9 +99,6 @@ int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t 
 			            line->line, source);
 			last_line = line;
 		}
-		for (size_t f = 0; f < prog->meta.func_count; f++)
-			if (prog->meta.func_starts[f] == i && i != 0)
-				text_printf(&text, "<function at %zu>:\n", i);
 
 		char insn_text[128];
 		int slots = rk_disasm_insn(prog->insns, prog->insn_count, i, insn_text,
@@ -109,6 +113,11 @@ int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t 
 				snprintf(insn_text, sizeof(insn_text), "lddw %%r%u, map '%s'",
 				         prog->insns[i].dst_reg, def->name);
 		}
+		if (prog->insns[i].code == RK_OP_CALL && prog->insns[i].src_reg == RK_CALL_HELPER &&
+		    (uint32_t)prog->insns[i].imm == RK_CORE_POISON_HELPER)
+			snprintf(insn_text, sizeof(insn_text),
+			         "call 0x%x (CO-RE relocation failed: stops the run if reached)",
+			         RK_CORE_POISON_HELPER);
 		text_printf(&text, "%6zu: %s", i, insn_text);
 		int64_t target = rk_insn_target(&prog->insns[i], i);
 		if (target != RK_NO_TARGET)

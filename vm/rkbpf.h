@@ -240,6 +240,7 @@ enum rk_stop {
 	RK_STOP_INVALID_INSN,     /* an opcode with no handler (a bug: validation failed) */
 	RK_STOP_TAIL_CALL,        /* bpf_tail_call from a subprogram or callback */
 	RK_STOP_BAD_CALLBACK,     /* bpf_loop callback that is not a function start */
+	RK_STOP_CORE_POISON,      /* reached code whose CO-RE relocation failed at load */
 };
 
 struct rk_run_result {

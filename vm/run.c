@@ -42,6 +42,7 @@ const char *rk_stop_name(enum rk_stop stop)
 	case RK_STOP_INVALID_INSN: return "invalid-insn";
 	case RK_STOP_TAIL_CALL: return "tail-call";
 	case RK_STOP_BAD_CALLBACK: return "bad-callback";
+	case RK_STOP_CORE_POISON: return "core-poison";
 	}
 	return "unknown";
 }

@@ -161,6 +161,13 @@ int rk_interp_checked(const struct rk_prog *prog, void *ctx, size_t ctx_len,
                       const void **handlers_out, const void **invalid_out,
                       const struct rk_interp_entry *entry);
 
+/*
+ * The function a helper call resolves to: the registry's, or for libbpf's
+ * CO-RE poison id (RK_CORE_POISON_HELPER, written by the loader where a
+ * relocation failed) one that stops the run when reached.  NULL: unknown.
+ */
+rk_helper_fn rk_prog_resolve_helper(const struct rk_helpers *helpers, uint32_t id);
+
 /* Is insn_index the first instruction of a function (a valid callback)? */
 bool rk_prog_is_func_start(const struct rk_prog *prog, uint32_t insn_index);
 /* Checked mode: the memory of the maps the program references, as regions. */

@@ -311,8 +311,9 @@ int64_t rk_btf_type_size(const struct rk_btf *btf, uint32_t id);
 /*
  * Print size bytes at data as JSON according to type id: integers as
  * numbers, char arrays as strings, structs as objects, enums by name.
- * Returns the length written (excluding NUL) or a negative errno; the
- * output is truncated (still NUL-terminated) to out_len.
+ * Returns the length written (excluding NUL) or a negative errno:
+ * -ENOSPC when out_len is too small (out then holds a NUL-terminated
+ * prefix; there is no "length needed" answer).
  */
 int rk_btf_to_json(const struct rk_btf *btf, uint32_t id, const void *data, size_t size,
                    char *out, size_t out_len);
@@ -423,9 +424,12 @@ struct rk_event_meta {
 };
 
 /*
- * Callbacks a host (rkd, rkctl, a test) gives the helpers; any may be NULL,
- * in which case the helper returns -ENOTSUP (or 0 for output it can drop,
- * counted in rk_env.dropped).  host is passed back unchanged.
+ * Callbacks a host (rkd, rkctl, a test) gives the helpers; any may be NULL.
+ * Without one: trace_printk and perf_event_output drop their output (and
+ * still return success), probe_read_user fails with -EFAULT (the
+ * destination zeroed), rk_emergency_stop returns -ENOTSUP and
+ * rk_sensor_last_timestamp returns 0 ("unknown").  host is passed back
+ * unchanged.
  */
 struct rk_env {
 	void *host;

@@ -42,7 +42,7 @@
  *	    w.count >= 8 && w.min > 4000)      (50 ms above 4 A)
  *		rk_emergency_stop(1ull << motor);
  *
- * tests/bpf/robotics_helpers.bpf.c is a complete program.
+ * examples/motor_guard.bpf.c is a complete program.
  *
  * The helpers' ids are RK_HELPER_ROBOTICS_BASE (0x8000) and up, the same
  * numbers as in librkbpf's rkbpf.h.

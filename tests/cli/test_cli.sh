@@ -45,6 +45,16 @@ expect prog-dump-source 0 'motor_overcurrent.bpf.c:[0-9]+: if \(over == TRIP_SAM
 expect prog-dump-header 0 '^motor_overcurrent \(SEC "data"\): [0-9]+ instructions' -- \
 	"$rkctl" prog dump "$build/examples/motor_overcurrent.o"
 
+# The README's second example: a motor guard on rkBPF's robotics helpers.
+expect motor-guard-events 0 'event: trips: 24 bytes: ' -- \
+	"$rkctl" run "$build/examples/motor_guard.o" --mem "40 1f 00 00 00 00 00 00" --repeat 10
+expect motor-guard-estop 0 'rk_emergency_stop: motor_guard: actuators 0x1' -- \
+	"$rkctl" run "$build/examples/motor_guard.o" --mem "40 1f 00 00 00 00 00 00" --repeat 10
+expect motor-guard-quiet 0 '^retval 0x0$' -- \
+	"$rkctl" run "$build/examples/motor_guard.o" --mem "e8 03 00 00 00 00 00 00" --repeat 10
+expect map-dump-timeseries 0 '"name": "motor_current", "type": "timeseries".*"samples": 3, "min": 1000, "max": 1000' -- \
+	"$rkctl" map dump "$build/examples/motor_guard.o" --mem "e8 03 00 00 00 00 00 00" --repeat 3
+
 # The README's assembly example.
 printf 'ldxh %%r0, [%%r1]\nbe16 %%r0\nexit\n' >"$work/swap.s"
 expect readme-swap 0 '^retval 0x1234$' -- "$rkctl" run "$work/swap.s" --mem "12 34" --repeat 1000

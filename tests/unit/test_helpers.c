@@ -1344,7 +1344,7 @@ Test(helpers, sensor_last_timestamp)
 }
 
 /* ------------------------------------------------------------------ */
-/* End to end: tests/bpf/robotics_helpers.bpf.c, built by clang        */
+/* End to end: examples/motor_guard.bpf.c, built by clang               */
 /* ------------------------------------------------------------------ */
 
 #ifndef RK_BUILD_DIR
@@ -1368,12 +1368,12 @@ static int consume_trip(void *fn_ctx, const void *data, size_t size)
 static struct rk_obj *load_robotics_object(void)
 {
 	char path[512], err[RK_ERR_LEN + 512];
-	snprintf(path, sizeof(path), "%s/tests/bpf/robotics_helpers.o", RK_BUILD_DIR);
+	snprintf(path, sizeof(path), "%s/examples/motor_guard.o", RK_BUILD_DIR);
 	uint8_t *data = NULL;
 	size_t len = 0;
 	cr_assert_eq(rk_file_read(path, &data, &len, err, sizeof(err)), 0, "%s (run make test-bpf)",
 	             err);
-	struct rk_obj_opts opts = {.name = "robotics_helpers.o"};
+	struct rk_obj_opts opts = {.name = "motor_guard.o"};
 	struct rk_obj *obj = NULL;
 	cr_assert_eq(rk_obj_load(data, len, &opts, &obj, err, sizeof(err)), 0, "%s", err);
 	free(data);

@@ -149,6 +149,39 @@ static int calls_helpers(const struct rk_prog *prog)
 	return 0;
 }
 
+static int report_emergency_stop(void *host, const struct rk_prog *prog, uint64_t mask)
+{
+	(void)host;
+	fprintf(stderr,
+	        "rk_emergency_stop: %s: actuators 0x%llx (rkctl drives no actuators; rkd does)\n",
+	        rk_prog_name(prog), (unsigned long long)mask);
+	return 0;
+}
+
+static int print_record(void *fn_ctx, const void *data, size_t size)
+{
+	const char *map_name = fn_ctx;
+	printf("event: %s: %zu bytes:", map_name, size);
+	for (size_t i = 0; i < size && i < 64; i++)
+		printf(" %02x", ((const uint8_t *)data)[i]);
+	printf("%s\n", size > 64 ? " ..." : "");
+	return 0;
+}
+
+/* What the runs left in ring buffers, in order: the program's events. */
+static void print_ring_buffers(const struct rk_obj *obj)
+{
+	for (size_t i = 0; i < rk_obj_map_count(obj); i++) {
+		struct rk_map *map = rk_obj_map(obj, i);
+		if (rk_map_def(map)->type != RK_MAP_RINGBUF)
+			continue;
+		rk_ringbuf_consume(map, print_record, (void *)rk_map_def(map)->name);
+		if (rk_ringbuf_dropped(map))
+			printf("event: %s: %llu records dropped (ring full)\n",
+			       rk_map_def(map)->name, (unsigned long long)rk_ringbuf_dropped(map));
+	}
+}
+
 static void print_result(const struct run_args *args, const struct rk_run_result *result,
                          uint64_t median_ns, uint64_t insns_executed)
 {
@@ -203,7 +236,8 @@ int rkctl_cmd_run(int argc, char **argv)
 	}
 
 	static const struct rk_event_meta meta = {.comm = "rkctl"};
-	struct rk_env env = {.print = print_trace, .perf_output = print_perf_output};
+	struct rk_env env = {.print = print_trace, .perf_output = print_perf_output,
+	                     .emergency_stop = report_emergency_stop};
 	struct rk_run_opts opts = {.mode = RK_EXEC_CHECKED, .ctx_writable = true,
 	                           .insn_limit = CHECKED_INSN_LIMIT, .env = &env, .meta = &meta};
 	struct rk_run_result result;
@@ -260,8 +294,11 @@ int rkctl_cmd_run(int argc, char **argv)
 		fprintf(stderr, "rkctl run: --data-out %s\n", err);
 		goto out;
 	}
-	if (!args.maps_only)
+	if (!args.maps_only) {
 		print_result(&args, &result, median_ns, insns_executed);
+		if (file.obj && !args.json)
+			print_ring_buffers(file.obj);
+	}
 	if (args.dump_maps && file.obj)
 		rkctl_print_maps_json(stdout, file.obj);
 	status = RKCTL_EXIT_OK;

@@ -1,13 +1,17 @@
 /*
- * robotics_helpers.bpf.c - a program that uses every rkBPF robotics
- * helper and the time-series map type next to libbpf's helpers, to prove
- * that include/rkbpf/rkbpf_helpers.h compiles with clang -target bpf and
- * emits the calls under rkBPF's helper ids.
+ * motor_guard.bpf.c - a motor guard built on rkBPF's robotics helpers
+ * (include/rkbpf/rkbpf_helpers.h) next to libbpf's.
  *
- * A motor guard: each run pushes the motor current sample (the context's
- * first 8 bytes) into a time series, trips the emergency stop when the
- * current of the last 50 ms stays above the limit, and trips it too when
- * the current sensor has gone silent for 20 ms.
+ * Each run pushes the motor current sample (the context's first 8 bytes,
+ * milliamps) into a time-series map, and trips the emergency stop when the
+ * current of the last 50 ms stayed above the limit (8 samples at least), or
+ * when the current sensor has gone silent for 20 ms.  Each trip is reported
+ * as an event in the `trips` ring buffer.
+ *
+ *   rkctl run build/examples/motor_guard.o --mem "40 1f 00 00 00 00 00 00" --repeat 10
+ *
+ * runs it ten times on 8000 mA: from the 8th sample on it trips.  (The
+ * tests in tests/unit/test_helpers.c drive it too.)
  */
 #include <linux/types.h>
 #include <linux/bpf.h>

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "bench.h"
 #include "rkbpf.h"
 
@@ -368,33 +369,13 @@ out:
 }
 
 /* "AMD EPYC 7B13" from /proc/cpuinfo, or "unknown". */
-static void cpu_model(char *buf, size_t buf_len)
-{
-	char line[512];
-	FILE *file = fopen("/proc/cpuinfo", "r");
-
-	snprintf(buf, buf_len, "unknown");
-	if (!file)
-		return;
-	while (fgets(line, sizeof(line), file)) {
-		char *colon = strchr(line, ':');
-		if (strncmp(line, "model name", 10) != 0 || !colon)
-			continue;
-		colon += 1 + (colon[1] == ' ');
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(buf, buf_len, "%s", colon);
-		break;
-	}
-	fclose(file);
-}
-
 static void print_table(const struct bench_results *res, const struct bench_case *cases,
                         const struct bench_opts *opts)
 {
 	char cpu[256], heading[64];
 	int name_width = (int)strlen("program");
 
-	cpu_model(cpu, sizeof(cpu));
+	bench_cpu_model(cpu, sizeof(cpu));
 	for (size_t c = 0; c < res->case_count; c++) {
 		int len = (int)strlen(cases[c].prog->name);
 		name_width = len > name_width ? len : name_width;
@@ -455,7 +436,7 @@ static void print_json(const struct bench_results *res, const struct bench_case 
 {
 	char cpu[256];
 
-	cpu_model(cpu, sizeof(cpu));
+	bench_cpu_model(cpu, sizeof(cpu));
 	printf("{\n  \"cpu\": \"");
 	for (const char *p = cpu; *p; p++)
 		if (*p != '"' && *p != '\\')

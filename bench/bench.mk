@@ -29,6 +29,7 @@ BENCH_BINS        := $(patsubst %,$(BENCH_DIR)/%.bin,$(BENCH_NAMES))
 BENCH_BPF_OBJS    := $(patsubst %,$(BENCH_DIR)/bpf/%.o,$(BENCH_NAMES))
 BENCH_NATIVE_OBJS := $(patsubst %,$(BENCH_DIR)/native/%.o,$(BENCH_NAMES))
 BENCH_HARNESS_OBJS := $(call obj,$(filter-out bench/map_bench.c,$(wildcard bench/*.c)))
+BENCH_UTIL_OBJS    := $(call obj,bench/bench_util.c)
 RK_BENCH          := $(BENCH_DIR)/rk-bench
 RK_MAP_BENCH      := $(BENCH_DIR)/rk-map-bench
 
@@ -43,7 +44,7 @@ bench: $(RK_BENCH) $(BENCH_BINS) $(RK_MAP_BENCH)
 	$(RK_BENCH) --dir $(BENCH_DIR) $(BENCH_ARGS)
 	$(RK_MAP_BENCH) $(MAP_BENCH_ARGS)
 
-$(RK_MAP_BENCH): $(call obj,bench/map_bench.c) $(LIBRKBPF)
+$(RK_MAP_BENCH): $(call obj,bench/map_bench.c) $(BENCH_UTIL_OBJS) $(LIBRKBPF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
 

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "rkbpf.h"
 
 #define DEFAULT_REPEATS 21
@@ -559,26 +560,6 @@ static double bytes_per_1000(uint32_t type, uint32_t key_size, uint32_t entries)
 	return bytes;
 }
 
-static void cpu_model(char *buf, size_t buf_len)
-{
-	char line[512];
-	FILE *file = fopen("/proc/cpuinfo", "r");
-
-	snprintf(buf, buf_len, "unknown");
-	if (!file)
-		return;
-	while (fgets(line, sizeof(line), file)) {
-		char *colon = strchr(line, ':');
-		if (strncmp(line, "model name", 10) != 0 || !colon)
-			continue;
-		colon += 1 + (colon[1] == ' ');
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(buf, buf_len, "%s", colon);
-		break;
-	}
-	fclose(file);
-}
-
 int main(int argc, char **argv)
 {
 	unsigned repeats = DEFAULT_REPEATS;
@@ -607,7 +588,7 @@ int main(int argc, char **argv)
 	if (run_all(fixtures, repeats, results) < 0)
 		goto out;
 
-	cpu_model(cpu, sizeof(cpu));
+	bench_cpu_model(cpu, sizeof(cpu));
 	printf("\nrk-map-bench: 8-byte keys and values, keys in random order, median of %u "
 	       "repeats of >= %u-operation batches\ncpu: %s\n",
 	       repeats, OPS_PER_BATCH, cpu);

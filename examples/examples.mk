@@ -9,7 +9,7 @@ EXAMPLE_BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Iinclude -I/usr/include/$(EXA
 EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst examples/%.bpf.c,$(BUILD)/examples/%.o,$(EXAMPLE_SRCS))
 
-$(BUILD)/examples/%.o: examples/%.bpf.c
+$(BUILD)/examples/%.o: examples/%.bpf.c examples/examples.mk $(wildcard include/rkbpf/*.h)
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) $(EXAMPLE_BPF_CFLAGS) -c $< -o $@
 

@@ -13,7 +13,7 @@
  * SEC("data"): a program run on a buffer (rkctl run --data-in FILE): r1 points
  * to the bytes, r2 is their length.
  */
-#include <stdint.h>
+#include <linux/types.h>
 
 #ifndef SEC /* <bpf/bpf_helpers.h> defines it; the native test build does not need it */
 #define SEC(name) __attribute__((section(name), used))
@@ -22,26 +22,26 @@
 #define TRIP_MA 4000
 #define TRIP_SAMPLES 8
 
-uint64_t motor_overcurrent(const int16_t *samples, uint64_t len_bytes);
+__u64 motor_overcurrent(const __s16 *samples, __u64 len_bytes);
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-SEC("data") uint64_t motor_overcurrent(const int16_t *samples, uint64_t len_bytes)
+SEC("data") __u64 motor_overcurrent(const __s16 *samples, __u64 len_bytes)
 {
-	uint64_t count = len_bytes / sizeof(int16_t);
-	int32_t peak = 0;
-	uint32_t over = 0;
+	__u64 count = len_bytes / sizeof(__s16);
+	__s32 peak = 0;
+	__u32 over = 0;
 
 	if (count > 4096) /* a bound the verifier will need to see */
 		count = 4096;
-	for (uint64_t i = 0; i < count; i++) {
-		int32_t current = samples[i];
+	for (__u64 i = 0; i < count; i++) {
+		__s32 current = samples[i];
 		if (current < 0)
 			current = -current; /* either direction of rotation */
 		if (current > peak)
 			peak = current;
 		over = current >= TRIP_MA ? over + 1 : 0;
 		if (over == TRIP_SAMPLES)
-			return (uint64_t)peak << 32 | (i + 1);
+			return (__u64)peak << 32 | (i + 1);
 	}
 	return 0;
 }

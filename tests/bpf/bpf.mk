@@ -12,7 +12,7 @@ TEST_BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Iinclude -I/usr/include/$(TEST_B
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.o,$(TEST_BPF_SRCS))
 
-$(BUILD)/tests/bpf/%.o: tests/bpf/%.bpf.c
+$(BUILD)/tests/bpf/%.o: tests/bpf/%.bpf.c tests/bpf/bpf.mk $(wildcard include/rkbpf/*.h)
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) $(TEST_BPF_CFLAGS) -c $< -o $@
 

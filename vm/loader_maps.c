@@ -50,7 +50,7 @@ static int add_map(struct rk_load *load, const struct rk_map_def *def, enum rk_o
 	struct rk_map *map = NULL;
 	int rc = rk_map_new(def, &obj->budget, &map, why, sizeof(why));
 	if (rc)
-		return rk_load_sec_err(load, sec_index, rc, "map '%s': %s", def->name, why);
+		return rk_load_sec_err(load, sec_index, rc, "%s", why); /* why names the map */
 	struct rk_obj_map *entry = &obj->maps[obj->map_count++];
 	memset(entry, 0, sizeof(*entry));
 	entry->map = map;

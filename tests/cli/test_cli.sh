@@ -55,6 +55,9 @@ expect motor-guard-quiet 0 '^retval 0x0$' -- \
 expect map-dump-timeseries 0 '"name": "motor_current", "type": "timeseries".*"samples": 3, "min": 1000, "max": 1000' -- \
 	"$rkctl" map dump "$build/examples/motor_guard.o" --mem "e8 03 00 00 00 00 00 00" --repeat 3
 
+expect budget-too-small 1 "motor_guard.o: .*map 'motor_current' needs [0-9]+ bytes, but only [0-9]+ of the 4096-byte budget are left" -- \
+	"$rkctl" run "$build/examples/motor_guard.o" --budget 4096 --mem "e8 03 00 00 00 00 00 00"
+
 # The README's assembly example.
 printf 'ldxh %%r0, [%%r1]\nbe16 %%r0\nexit\n' >"$work/swap.s"
 expect readme-swap 0 '^retval 0x1234$' -- "$rkctl" run "$work/swap.s" --mem "12 34" --repeat 1000

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,15 @@ static int parse_args(int argc, char **argv, struct run_args *args)
 			args->file_opts.prog_name = value, i++;
 		} else if (strcmp(arg, "--btf") == 0 && value) {
 			args->file_opts.btf_path = value, i++;
+		} else if (strcmp(arg, "--budget") == 0 && value) {
+			char *end;
+			unsigned long long bytes = strtoull(value, &end, 10);
+			if (*end || bytes == 0 || bytes > SIZE_MAX) {
+				fprintf(stderr, "rkctl run: --budget wants a number of bytes, got '%s'\n",
+				        value);
+				return -1;
+			}
+			args->file_opts.budget_bytes = (size_t)bytes, i++;
 		} else if (strcmp(arg, "--repeat") == 0 && value) {
 			char *end;
 			args->repeat = strtol(value, &end, 10);

@@ -16,14 +16,14 @@ struct rkctl_command {
 static const struct rkctl_command commands[] = {
 	{"run", rkctl_cmd_run,
 	 "run PROG [--prog NAME] [--data-in FILE | --mem HEX] [--data-out FILE] [--repeat N]\n"
-	 "              [--interp | --checked] [--json] [--dump-maps] [--btf FILE]\n"
+	 "              [--interp | --checked] [--json] [--dump-maps] [--btf FILE] [--budget BYTES]\n"
 	 "        run a program once (or N times) on the given bytes; prints retval and\n"
 	 "        duration_ns (median per run)"},
 	{"prog", rkctl_cmd_prog,
 	 "prog dump OBJ [--prog NAME] [--btf FILE]\n"
 	 "        disassembly interleaved with source lines (from the object's line info)"},
 	{"map", rkctl_cmd_map,
-	 "map dump OBJ [--run] [--prog NAME] [--data-in FILE | --mem HEX] [--repeat N]\n"
+	 "map dump OBJ [--run] [--prog NAME] [--data-in FILE | --mem HEX] [--repeat N] [--budget BYTES]\n"
 	 "        the object's maps as JSON (BTF-decoded); after running the program when\n"
 	 "        input (or --run) is given"},
 	{"asm", rkctl_cmd_asm,

@@ -63,6 +63,7 @@ $(TESTS): $(call obj,$(TEST_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
 test: $(TESTS) $(RKCTL) $(PLUGIN)
 	$(TESTS) --jobs 2 $(TEST_ARGS)
 	tests/cli/test_cli.sh $(BUILD)
+	tests/cli/test_plugin_conformance.sh $(BUILD)
 
 # Sanitizers: a separate build tree so that the normal one stays fast.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

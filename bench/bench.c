@@ -122,29 +122,6 @@ struct bench_opts {
 
 static volatile uint64_t bench_sink; /* where timed results go, so they are used */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The median of values[0..count); sorts values. */
-static double median(double *values, size_t count)
-{
-	qsort(values, count, sizeof(*values), compare_double);
-	if (count % 2)
-		return values[count / 2];
-	return (values[count / 2 - 1] + values[count / 2]) / 2;
-}
 
 /* Read DIR/NAME.bin into a malloc'd instruction array. */
 static int load_bytecode(const char *dir, const char *name, struct rk_insn **insns_out,
@@ -271,9 +248,9 @@ static void bench_case_fini(struct bench_case *bc)
 /* Time one batch and check its result; returns ns per run, or -1. */
 static double time_batch(const struct bench_engine *engine, struct bench_case *bc, uint64_t runs)
 {
-	uint64_t start = now_ns();
+	uint64_t start = bench_now_ns();
 	uint64_t retval = engine->run_batch(bc, runs);
-	uint64_t elapsed = now_ns() - start;
+	uint64_t elapsed = bench_now_ns() - start;
 
 	bench_sink = retval;
 	if (bc->run_failed || retval != bc->expected) {
@@ -329,7 +306,7 @@ static double median_ns_per_insn(const struct bench_results *res, const struct b
 
 	for (size_t c = 0; c < res->case_count; c++)
 		values[c] = ns_per_insn(res, cases, c, e);
-	return median(values, res->case_count);
+	return bench_median(values, res->case_count);
 }
 
 static int run_benchmarks(struct bench_case *cases, size_t case_count, unsigned repeats,
@@ -361,7 +338,7 @@ static int run_benchmarks(struct bench_case *cases, size_t case_count, unsigned 
 	for (size_t c = 0; c < case_count; c++)
 		for (size_t e = 0; e < ENGINE_COUNT; e++)
 			res->ns_per_run[c][e] =
-				median(&samples[(c * ENGINE_COUNT + e) * repeats], repeats);
+				bench_median(&samples[(c * ENGINE_COUNT + e) * repeats], repeats);
 	rc = 0;
 out:
 	free(samples);

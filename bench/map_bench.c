@@ -454,34 +454,12 @@ static uint64_t expected_checksum(const struct fixture *f, enum expect expect)
 /* Timing                                                              */
 /* ------------------------------------------------------------------ */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *values, size_t count)
-{
-	qsort(values, count, sizeof(*values), compare_double);
-	if (count % 2)
-		return values[count / 2];
-	return (values[count / 2 - 1] + values[count / 2]) / 2;
-}
 
 /* ns per operation of passes passes of fn, or -1 when a checksum is wrong. */
 static double time_passes(pass_fn fn, struct fixture *f, uint32_t passes, uint64_t expected,
                           const struct row *row, const char *who)
 {
-	uint64_t start = now_ns();
+	uint64_t start = bench_now_ns();
 	for (uint32_t p = 0; p < passes; p++) {
 		uint64_t got = fn(f);
 		if (got != expected) {
@@ -492,7 +470,7 @@ static double time_passes(pass_fn fn, struct fixture *f, uint32_t passes, uint64
 			return -1;
 		}
 	}
-	uint64_t elapsed = now_ns() - start;
+	uint64_t elapsed = bench_now_ns() - start;
 	return (double)elapsed / ((double)passes * f->entries);
 }
 
@@ -539,8 +517,8 @@ static int run_all(struct fixture *fixtures, unsigned repeats, struct result *re
 		}
 	}
 	for (size_t c = 0; c < CASE_COUNT; c++) {
-		results[c].rk_ns = median(&rk[c * repeats], repeats);
-		results[c].baseline_ns = median(&base[c * repeats], repeats);
+		results[c].rk_ns = bench_median(&rk[c * repeats], repeats);
+		results[c].baseline_ns = bench_median(&base[c * repeats], repeats);
 	}
 	rc = 0;
 out:

@@ -104,6 +104,12 @@ static void meta_release(struct rk_prog_meta *meta)
 	memset(meta, 0, sizeof(*meta));
 }
 
+static int compare_map_refs(const void *a, const void *b)
+{
+	uint32_t x = ((const struct rk_map_ref *)a)->insn, y = ((const struct rk_map_ref *)b)->insn;
+	return (x > y) - (x < y);
+}
+
 int rk_prog_new_meta(const struct rk_insn *insns, size_t insn_count,
                      const struct rk_helpers *helpers, struct rk_prog_meta *meta,
                      struct rk_prog **prog_out, char *err, size_t err_len)
@@ -113,6 +119,9 @@ int rk_prog_new_meta(const struct rk_insn *insns, size_t insn_count,
 		meta_release(meta);
 		return rc;
 	}
+	/* Sorted by instruction, as the lines are: readers walk them alongside the code. */
+	if (meta->map_ref_count > 1)
+		qsort(meta->map_refs, meta->map_ref_count, sizeof(*meta->map_refs), compare_map_refs);
 	(*prog_out)->meta = *meta;
 	memset(meta, 0, sizeof(*meta));
 	return 0;

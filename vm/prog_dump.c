@@ -53,23 +53,6 @@ static void text_printf(struct text *text, const char *fmt, ...)
 	}
 }
 
-static const struct rk_map_ref *map_ref_at(const struct rk_prog *prog, size_t insn)
-{
-	for (size_t i = 0; i < prog->meta.map_ref_count; i++)
-		if (prog->meta.map_refs[i].insn == insn)
-			return &prog->meta.map_refs[i];
-	return NULL;
-}
-
-/* The line-info record covering insn, or NULL (records are sorted by insn). */
-static const struct rk_prog_line *line_at(const struct rk_prog *prog, size_t insn)
-{
-	const struct rk_prog_line *found = NULL;
-	for (size_t i = 0; i < prog->meta.line_count && prog->meta.lines[i].insn <= insn; i++)
-		found = &prog->meta.lines[i];
-	return found;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -79,7 +62,9 @@ static const char *base_name(const char *path)
 int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t err_len)
 {
 	struct text text = {0};
+	/* Line info and map references are sorted by instruction: walk them alongside. */
 	const struct rk_prog_line *last_line = NULL;
+	size_t next_line = 0, next_ref = 0;
 	if (prog->meta.name)
 		text_printf(&text, "%s (SEC \"%s\"): %zu instructions\n", prog->meta.name,
 		            prog->meta.section ? prog->meta.section : "", prog->insn_count);
@@ -87,7 +72,9 @@ int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t 
 		for (size_t f = 0; f < prog->meta.func_count; f++)
 			if (prog->meta.func_starts[f] == i && i != 0)
 				text_printf(&text, "<function at %zu>:\n", i);
-		const struct rk_prog_line *line = line_at(prog, i);
+		const struct rk_prog_line *line = last_line;
+		while (next_line < prog->meta.line_count && prog->meta.lines[next_line].insn <= i)
+			line = &prog->meta.lines[next_line++];
 		bool new_line = line && line->insn == i &&
 		                (!last_line || last_line->line != line->line ||
 		                 last_line->file != line->file);
@@ -103,7 +90,12 @@ int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t 
 		char insn_text[128];
 		int slots = rk_disasm_insn(prog->insns, prog->insn_count, i, insn_text,
 		                           sizeof(insn_text));
-		const struct rk_map_ref *ref = map_ref_at(prog, i);
+		while (next_ref < prog->meta.map_ref_count && prog->meta.map_refs[next_ref].insn < i)
+			next_ref++;
+		const struct rk_map_ref *ref = next_ref < prog->meta.map_ref_count &&
+		                                       prog->meta.map_refs[next_ref].insn == i
+		                                   ? &prog->meta.map_refs[next_ref]
+		                                   : NULL;
 		if (ref) {
 			const struct rk_map_def *def = rk_map_def(ref->map);
 			if (ref->kind == RK_PSEUDO_MAP_VAL)

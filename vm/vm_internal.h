@@ -52,7 +52,7 @@ struct rk_prog_meta {
 	char *section;                  /* SEC() name (malloc'd) */
 	struct rk_prog_line *lines;     /* sorted by insn */
 	size_t line_count;
-	struct rk_map_ref *map_refs;
+	struct rk_map_ref *map_refs;    /* sorted by insn (rk_prog_new_meta sorts them) */
 	size_t map_ref_count;
 	uint32_t *func_starts;          /* instruction index of every subprogram, sorted */
 	size_t func_count;

@@ -108,6 +108,17 @@ expect run-endless-loop 1 'stopped \(insn-limit\)' -- "$rkctl" run "$work/spin.s
 printf 'stw [%%r10-8], 1\nldxdw %%r0, [%%r10-8]\nexit\n' >"$work/uninit.s"
 expect run-uninit-stack 1 'stopped \(uninit-stack\): insn 1: load of 8 bytes at fp-8' -- \
 	"$rkctl" run "$work/uninit.s"
+expect run-bad-budget 2 "budget wants a number of bytes, got '12k'" -- \
+	"$rkctl" run "$work/swap.s" --budget 12k
+expect run-prog-not-elf 1 'swap.s: --prog needs an ELF object; this file holds one program' -- \
+	"$rkctl" run "$work/swap.s" --prog swap
+expect map-dump-usage 2 'usage: rkctl map dump OBJ' -- "$rkctl" map dump
+expect prog-dump-usage 2 'usage: rkctl prog dump OBJ' -- "$rkctl" prog
+printf 'int helper(int x) { return x + 1; }\n' >"$work/noprog.c"
+if clang -O2 -target bpf -c "$work/noprog.c" -o "$work/noprog.o" 2>/dev/null; then
+	expect run-no-programs 1 'noprog.o: has no programs \(no SEC\("..."\) functions\)' -- \
+		"$rkctl" run "$work/noprog.o"
+fi
 expect unknown-command 2 "unknown command 'frobnicate'" -- "$rkctl" frobnicate
 expect help 0 'usage: rkctl COMMAND' -- "$rkctl" --help
 

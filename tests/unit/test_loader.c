@@ -892,3 +892,50 @@ Test(loader, global_data_json_uses_symbol_offsets)
 	cr_assert_str_eq(json, "{\"first\":12,\"second\":24,\"third\":36}");
 	free_object(obj);
 }
+
+/* The symbol named name in .symtab (its file offset), for damaging it. */
+static size_t symbol_offset(const uint8_t *data, const char *name)
+{
+	Elf64_Shdr symtab = get_shdr(data, ".symtab"), strtab = get_shdr(data, ".strtab");
+	for (size_t at = symtab.sh_offset; at + sizeof(Elf64_Sym) <= symtab.sh_offset + symtab.sh_size;
+	     at += sizeof(Elf64_Sym)) {
+		Elf64_Sym sym;
+		memcpy(&sym, data + at, sizeof(sym));
+		if (strcmp((const char *)data + strtab.sh_offset + sym.st_name, name) == 0)
+			return at;
+	}
+	cr_assert_fail("no symbol '%s'", name);
+	return 0;
+}
+
+/* A global variable whose symbol is gone: its BTF offset cannot be known. */
+Test(loader_errors, global_variable_without_a_symbol)
+{
+	size_t len;
+	uint8_t *data = read_object("obj_globals_multi", &len);
+	Elf64_Sym sym;
+	size_t at = symbol_offset(data, "second");
+	memcpy(&sym, data + at, sizeof(sym));
+	sym.st_info = ELF64_ST_INFO(STB_GLOBAL, STT_NOTYPE); /* no longer a data object */
+	memcpy(data + at, &sym, sizeof(sym));
+	expect_error("obj_globals_multi", data, len, -EINVAL,
+	             "obj_globals_multi.o: section '.data': BTF DATASEC '.data': variable 'second' "
+	             "has no symbol in the section");
+	free(data);
+}
+
+/* A symbol that puts a variable outside its section is refused, not trusted. */
+Test(loader_errors, global_variable_outside_its_section)
+{
+	size_t len;
+	uint8_t *data = read_object("obj_globals_multi", &len);
+	Elf64_Sym sym;
+	size_t at = symbol_offset(data, "second");
+	memcpy(&sym, data + at, sizeof(sym));
+	sym.st_value = 0x1000;
+	memcpy(data + at, &sym, sizeof(sym));
+	expect_error("obj_globals_multi", data, len, -EINVAL,
+	             "obj_globals_multi.o: section '.data': BTF DATASEC '.data': variable 'second' "
+	             "(8 bytes at offset 4096) is outside the section's 18 bytes");
+	free(data);
+}

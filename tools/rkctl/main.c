@@ -17,8 +17,8 @@ static const struct rkctl_command commands[] = {
 	{"run", rkctl_cmd_run,
 	 "run PROG [--prog NAME] [--data-in FILE | --mem HEX] [--data-out FILE] [--repeat N]\n"
 	 "              [--interp | --checked] [--json] [--dump-maps] [--btf FILE] [--budget BYTES]\n"
-	 "        run a program once (or N times) on the given bytes; prints retval and\n"
-	 "        duration_ns (median per run)"},
+	 "        run a program on the given bytes (the first run checked, the rest fast);\n"
+	 "        prints retval, duration_ns (median per run) and its ring-buffer events"},
 	{"prog", rkctl_cmd_prog,
 	 "prog dump OBJ [--prog NAME] [--btf FILE]\n"
 	 "        disassembly interleaved with source lines (from the object's line info)"},

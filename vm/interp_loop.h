@@ -413,7 +413,7 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		READ_DST();
 		{
 			rk_helper_fn fn = DST < RK_HELPER_ID_MAX
-			                          ? rk_helpers_fn(prog->helpers, (uint32_t)DST)
+			                          ? rk_prog_resolve_helper(prog->helpers, (uint32_t)DST)
 			                          : NULL;
 			if (!fn)
 				goto stop_bad_helper;

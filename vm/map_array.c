@@ -24,13 +24,6 @@ static struct rk_array *to_array(struct rk_map *map)
 	return (struct rk_array *)map;
 }
 
-static uint32_t read_index(const void *key)
-{
-	uint32_t index;
-
-	memcpy(&index, key, sizeof(index));
-	return index;
-}
 
 static int array_storage_size(const struct rk_map_def *def, size_t *size_out)
 {
@@ -48,7 +41,7 @@ static void array_init(struct rk_map *map, void *storage)
 static void *array_lookup(struct rk_map *map, const void *key)
 {
 	struct rk_array *array = to_array(map);
-	uint32_t index = read_index(key);
+	uint32_t index = rk_map_read_index(key);
 
 	if (index >= map->def.max_entries)
 		return NULL;
@@ -58,7 +51,7 @@ static void *array_lookup(struct rk_map *map, const void *key)
 static int array_update(struct rk_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct rk_array *array = to_array(map);
-	uint32_t index = read_index(key);
+	uint32_t index = rk_map_read_index(key);
 
 	if (flags > RK_MAP_EXIST)
 		return -EINVAL;
@@ -77,9 +70,9 @@ static int array_delete(struct rk_map *map, const void *key)
 }
 
 /* The kernel's order: NULL or an index past the end gives 0. */
-static int array_next_key(struct rk_map *map, const void *key, void *next_key)
+int rk_map_index_next_key(struct rk_map *map, const void *key, void *next_key)
 {
-	uint32_t index = key ? read_index(key) : UINT32_MAX;
+	uint32_t index = key ? rk_map_read_index(key) : UINT32_MAX;
 	uint32_t next;
 
 	if (index >= map->def.max_entries)
@@ -107,6 +100,6 @@ const struct rk_map_ops rk_array_ops = {
 	.lookup = array_lookup,
 	.update = array_update,
 	.delete_elem = array_delete,
-	.next_key = array_next_key,
+	.next_key = rk_map_index_next_key,
 	.data_region = array_data_region,
 };

@@ -106,6 +106,21 @@ extern const struct rk_map_ops rk_timeseries_ops;
 bool rk_map_data_region(const struct rk_map *map, uintptr_t *start, uint64_t *len,
                         bool *writable);
 
+/* The index an array-like map's 4-byte key holds. */
+static inline uint32_t rk_map_read_index(const void *key)
+{
+	uint32_t index;
+
+	memcpy(&index, key, sizeof(index));
+	return index;
+}
+
+/*
+ * next_key of the maps indexed 0..max_entries-1 (array, program array), in
+ * the kernel's order: NULL or an index past the end gives 0 (map_array.c).
+ */
+int rk_map_index_next_key(struct rk_map *map, const void *key, void *next_key);
+
 /* Round up to a multiple of RK_MAP_VALUE_ALIGN. */
 static inline uint64_t rk_map_align(uint64_t size)
 {

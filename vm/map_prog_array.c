@@ -31,13 +31,6 @@ static struct rk_prog_array *to_prog_array(struct rk_map *map)
 	return map && map->def.type == RK_MAP_PROG_ARRAY ? (struct rk_prog_array *)map : NULL;
 }
 
-static uint32_t read_index(const void *key)
-{
-	uint32_t index;
-
-	memcpy(&index, key, sizeof(index));
-	return index;
-}
 
 int rk_prog_array_set(struct rk_map *map, uint32_t index, struct rk_prog *prog)
 {
@@ -86,29 +79,13 @@ static int no_update(struct rk_map *map, const void *key, const void *value, uin
 static int prog_array_delete(struct rk_map *map, const void *key)
 {
 	struct rk_prog_array *array = to_prog_array(map);
-	uint32_t index = read_index(key);
+	uint32_t index = rk_map_read_index(key);
 
 	if (index >= map->def.max_entries)
 		return -E2BIG;
 	if (!array->progs[index])
 		return -ENOENT;
 	array->progs[index] = NULL;
-	return 0;
-}
-
-/* The array order of map_array.c: NULL or an index past the end gives 0. */
-static int prog_array_next_key(struct rk_map *map, const void *key, void *next_key)
-{
-	uint32_t index = key ? read_index(key) : UINT32_MAX;
-	uint32_t next;
-
-	if (index >= map->def.max_entries)
-		next = 0;
-	else if (index == map->def.max_entries - 1)
-		return -ENOENT;
-	else
-		next = index + 1;
-	memcpy(next_key, &next, sizeof(next));
 	return 0;
 }
 
@@ -119,7 +96,7 @@ const struct rk_map_ops rk_prog_array_ops = {
 	.lookup = no_lookup,
 	.update = no_update,
 	.delete_elem = prog_array_delete,
-	.next_key = prog_array_next_key,
+	.next_key = rk_map_index_next_key,
 };
 
 static int perf_storage_size(const struct rk_map_def *def, size_t *size_out)

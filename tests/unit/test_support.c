@@ -2,30 +2,18 @@
  * test_support.c - shared unit-test helpers (see test_support.h).
  */
 #include "test_support.h"
+#include "../../tools/common/conformance_helpers.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t helper_unwind(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                              struct rk_run *run)
-{
-	(void)r2, (void)r3, (void)r4, (void)r5;
-	if (r1 == 0)
-		rk_run_abort(run, 0);
-	return 0;
-}
-
 struct rk_helpers *test_helpers_new(void)
 {
-	static const struct rk_helper_proto proto = {
-		.name = "conformance_unwind", .ret = RK_RET_SCALAR, .args = {RK_ARG_ANYTHING}};
 	char err[RK_ERR_LEN];
 	struct rk_helpers *helpers = rk_helpers_new();
 	cr_assert_not_null(helpers);
-	cr_assert_eq(rk_helpers_register(helpers, TEST_UNWIND_HELPER, helper_unwind, &proto, err,
-	                                 sizeof(err)),
-	             0, "%s", err);
+	cr_assert_eq(rk_conformance_helpers_register(helpers, err, sizeof(err)), 0, "%s", err);
 	return helpers;
 }
 

@@ -9,7 +9,7 @@
 
 #include "rkbpf.h"
 
-/* Helper 5 of the conformance suite: aborts with r0 = 0 when r1 == 0. */
+/* Helper 5 of the conformance suite (tools/common/conformance_helpers.c). */
 #define TEST_UNWIND_HELPER 5
 
 /* A registry holding the suite's helper 5 (and nothing else). */

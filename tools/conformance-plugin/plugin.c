@@ -19,19 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/conformance_helpers.h"
 #include "../common/hex.h"
 #include "rkbpf.h"
-
-#define CONFORMANCE_ABORT_HELPER 5
-
-static uint64_t helper_unwind(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                              struct rk_run *run)
-{
-	(void)r2, (void)r3, (void)r4, (void)r5;
-	if (r1 == 0)
-		rk_run_abort(run, 0);
-	return 0;
-}
 
 static char *read_stdin(void)
 {
@@ -100,10 +90,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "memory argument: %s\n", err);
 		goto out;
 	}
-	static const struct rk_helper_proto unwind_proto = {
-		.name = "conformance_unwind", .ret = RK_RET_SCALAR, .args = {RK_ARG_ANYTHING}};
-	if (rk_helpers_register(helpers, CONFORMANCE_ABORT_HELPER, helper_unwind, &unwind_proto,
-	                        err, sizeof(err))) {
+	if (rk_conformance_helpers_register(helpers, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		goto out;
 	}

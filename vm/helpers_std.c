@@ -53,12 +53,10 @@ static const struct std_helper std_helpers[] = {
 	 {"bpf_perf_event_output", RK_RET_SCALAR,
 	  ARGS(A(PTR_TO_CTX), A(CONST_MAP_PTR), A(SCALAR), A(PTR_TO_MEM),
 	       A(CONST_SIZE_OR_ZERO))}},
-	/* rkBPF: fmt should be the kernel's ARG_PTR_TO_CONST_STR (a NUL-terminated
-	 * read-only string); there is no such kind yet, so ANYTHING, and the
-	 * helper looks for the NUL within 4096 bytes. */
+	/* fmt is a NUL-terminated string in read-only data, as in the kernel. */
 	{BPF_FUNC_snprintf, rk_helper_snprintf,
 	 {"bpf_snprintf", RK_RET_SCALAR,
-	  ARGS(A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING), A(PTR_TO_MEM),
+	  ARGS(A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(PTR_TO_CONST_STR), A(PTR_TO_MEM),
 	       A(CONST_SIZE_OR_ZERO))}},
 
 	/* The current task (from rk_event_meta) */
@@ -90,11 +88,10 @@ static const struct std_helper std_helpers[] = {
 	{BPF_FUNC_ringbuf_output, rk_helper_ringbuf_output,
 	 {"bpf_ringbuf_output", RK_RET_SCALAR,
 	  ARGS(A(CONST_MAP_PTR), A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO), A(SCALAR))}},
-	/* rkBPF: the size is the kernel's ARG_CONST_ALLOC_SIZE_OR_ZERO, the size
-	 * of the record returned, not of a memory argument before it. */
+	/* The size is that of the record returned (a constant). */
 	{BPF_FUNC_ringbuf_reserve, rk_helper_ringbuf_reserve,
 	 {"bpf_ringbuf_reserve", RK_RET_MEM_OR_NULL,
-	  ARGS(A(CONST_MAP_PTR), A(CONST_SIZE), A(SCALAR))}},
+	  ARGS(A(CONST_MAP_PTR), A(CONST_ALLOC_SIZE_OR_ZERO), A(SCALAR))}},
 	{BPF_FUNC_ringbuf_submit, rk_helper_ringbuf_submit,
 	 {"bpf_ringbuf_submit", RK_RET_VOID, ARGS(A(PTR_TO_RINGBUF_REC), A(SCALAR))}},
 	{BPF_FUNC_ringbuf_discard, rk_helper_ringbuf_discard,

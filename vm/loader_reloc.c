@@ -244,6 +244,11 @@ int rk_link_relocate_unit(struct rk_link *link, const struct rk_unit *unit)
 				insn->imm = (int32_t)((int64_t)target_index - (int64_t)insn_index - 1);
 			} else if (i + 1 < func->count) {
 				set_imm64(insn, target_index);
+				/* The verifier must know this number is a function (a callback). */
+				rc = add_map_ref(link, insn_index, RK_PSEUDO_CODE_ADDR, NULL,
+				                 (uint32_t)target_index);
+				if (rc)
+					return rc;
 			} else {
 				return rk_load_err(load, func->sec_index, sec_insn * RK_INSN_SIZE,
 				                   -EINVAL,

@@ -209,6 +209,8 @@ size_t rk_prog_map_regions(const struct rk_prog *prog, struct rk_region *regions
 	size_t count = 0;
 	for (size_t i = 0; i < prog->meta.map_ref_count; i++) {
 		const struct rk_map *map = prog->meta.map_refs[i].map;
+		if (!map)
+			continue; /* a function's address (RK_PSEUDO_CODE_ADDR) */
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = prog->meta.map_refs[j].map == map;

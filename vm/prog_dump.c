@@ -96,7 +96,10 @@ int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t 
 		                                       prog->meta.map_refs[next_ref].insn == i
 		                                   ? &prog->meta.map_refs[next_ref]
 		                                   : NULL;
-		if (ref) {
+		if (ref && ref->kind == RK_PSEUDO_CODE_ADDR) {
+			snprintf(insn_text, sizeof(insn_text), "lddw %%r%u, code_addr insn %u",
+			         prog->insns[i].dst_reg, ref->off);
+		} else if (ref) {
 			const struct rk_map_def *def = rk_map_def(ref->map);
 			if (ref->kind == RK_PSEUDO_MAP_VAL)
 				snprintf(insn_text, sizeof(insn_text), "lddw %%r%u, map_value '%s' + %u",

@@ -100,6 +100,8 @@ enum rk_arg_kind {
 	RK_ARG_PTR_TO_CTX,        /* the program's context */
 	RK_ARG_PTR_TO_RINGBUF_REC,/* a record from bpf_ringbuf_reserve */
 	RK_ARG_PTR_TO_FUNC,       /* a callback (bpf_loop) */
+	RK_ARG_PTR_TO_CONST_STR,  /* a NUL-terminated string in read-only global data */
+	RK_ARG_CONST_ALLOC_SIZE_OR_ZERO, /* the size of the memory the helper returns */
 };
 
 enum rk_ret_kind {
@@ -504,6 +506,100 @@ int rk_prog_line_info(const struct rk_prog *prog, size_t insn_index, struct rk_l
  * *text_out is malloc'd.
  */
 int rk_prog_dump(const struct rk_prog *prog, char **text_out, char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ */
+/* Verification                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What a hook hands the verifier about its context (r1 at entry): how many
+ * bytes the program may read, which of them it may write, and which
+ * 8-byte fields hold pointers to further memory.
+ */
+struct rk_ctx_range {
+	uint32_t off;
+	uint32_t len;
+};
+
+struct rk_ctx_ptr_field {
+	uint32_t off;           /* an 8-byte field of the context */
+	uint32_t mem_size;      /* bytes the pointer it holds points to */
+	bool writable;
+	const char *name;       /* "scan", for messages */
+};
+
+struct rk_ctx_desc {
+	const char *name;                      /* "struct pt_regs", for messages */
+	uint32_t size;                         /* readable: [0, size) */
+	const struct rk_ctx_range *writable;   /* NULL: read-only */
+	size_t writable_count;
+	const struct rk_ctx_ptr_field *ptr_fields;
+	size_t ptr_field_count;
+};
+
+/*
+ * SEC("data") programs run on a byte buffer: r1 points to RK_DATA_CTX_BYTES
+ * readable and writable bytes (the input, zero-padded), r2 is the input's
+ * length.  A fixed size is what lets the verifier prove every access.
+ */
+#define RK_DATA_CTX_BYTES 65536u
+extern const struct rk_ctx_desc rk_ctx_desc_data;
+
+/* Call depth and tail calls the verifier allows (and the interpreters enforce). */
+#define RK_VERIFY_MAX_CALL_DEPTH RK_MAX_CALL_FRAMES
+
+/* A verifier message with a source line and register state fits in this. */
+#define RK_VERIFY_ERR_LEN 1024
+
+struct rk_verify_opts {
+	/* The context r1 points to; NULL: the program gets no context (r1 is a number). */
+	const struct rk_ctx_desc *ctx;
+	/*
+	 * Optional: one line per analysed instruction with the abstract state
+	 * before it ("12: r1=map_value(counts,+0) r2=scalar[0,15] fp-8=init").
+	 */
+	void (*log)(void *log_ctx, const char *line);
+	void *log_ctx;
+};
+
+struct rk_verify_result {
+	/* Accepted: the most instructions one run can execute (a tail call
+	 * adds the bound of the program it jumps to; tail_calls says whether
+	 * the program makes any). */
+	uint64_t insn_bound;
+	bool tail_calls;
+	/* Work and memory, for rkctl verify and bench/. */
+	uint64_t insns_analysed;    /* instructions visited, counting loop passes */
+	uint32_t loops;             /* loops bounded */
+	size_t peak_bytes;          /* the most the verifier held at once */
+	/* Rejected: where.  SIZE_MAX when the rejection is not about one instruction. */
+	size_t error_insn;
+};
+
+/*
+ * Prove prog safe to run (docs/verifier.md lists the rules): every access
+ * in bounds with the right permission, nothing read uninitialised, NULL
+ * checked, ring-buffer records released once, helper arguments matching
+ * their prototypes, no pointer leaving the daemon, termination.  Returns
+ * 0 when accepted, -EACCES when rejected (err names the source line when
+ * the program has line info, the instruction, the rule and the state),
+ * -E2BIG when the program is too complex to analyse, -ENOMEM.  result may
+ * be NULL.
+ */
+int rk_verify(const struct rk_prog *prog, const struct rk_verify_opts *opts,
+              struct rk_verify_result *result, char *err, size_t err_len);
+
+/*
+ * Like rk_prog_new(), for assembled programs that use maps: an
+ * "lddw %rN, map_by_fd K" (src_reg 1) refers to maps[K], and
+ * "lddw %rN, map_value K + OFF" (src_reg 6) to its value at OFF; both are
+ * resolved as the ELF loader resolves them, so the verifier sees the maps.
+ * An lddw with src_reg 4 (code_addr) holds a function's instruction index
+ * for bpf_loop.  The maps must outlive the program.
+ */
+int rk_prog_new_maps(const struct rk_insn *insns, size_t insn_count,
+                     const struct rk_helpers *helpers, struct rk_map *const *maps,
+                     size_t map_count, struct rk_prog **prog_out, char *err, size_t err_len);
 
 /*
  * The standard and robotics helpers (shared, immutable; never freed).

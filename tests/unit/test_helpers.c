@@ -288,7 +288,7 @@ Test(helpers, prototypes_of_the_main_helpers)
 	p = rk_helpers_proto(helpers, BPF_FUNC_ringbuf_reserve);
 	cr_assert_eq(p->ret, RK_RET_MEM_OR_NULL);
 	cr_assert_eq(p->args[0], RK_ARG_CONST_MAP_PTR);
-	cr_assert_eq(p->args[1], RK_ARG_CONST_SIZE);
+	cr_assert_eq(p->args[1], RK_ARG_CONST_ALLOC_SIZE_OR_ZERO);
 	cr_assert_eq(p->args[2], RK_ARG_SCALAR);
 
 	p = rk_helpers_proto(helpers, BPF_FUNC_ringbuf_submit);

@@ -111,8 +111,8 @@ static struct rk_map *arg_map(struct rk_verifier *v, size_t i, const char *helpe
 }
 
 /* A NUL-terminated string in read-only global data (.rodata). */
-static void const_str_arg(struct rk_verifier *v, size_t i, const char *helper, unsigned r,
-                          const struct rk_vreg *reg)
+static const char *const_str_arg(struct rk_verifier *v, size_t i, const char *helper,
+                                 unsigned r, const struct rk_vreg *reg)
 {
 	char value[160];
 	describe(v, reg, value, sizeof(value));
@@ -129,6 +129,33 @@ static void const_str_arg(struct rk_verifier *v, size_t i, const char *helper, u
 	if (!data || reg->num.umin >= size || !memchr(data + reg->num.umin, '\0', size - reg->num.umin))
 		rk_vfail(v, i, "%s: the string at %s (%s) is not NUL-terminated within its object",
 		         helper, rk_vreg_name(r), value);
+	return data + reg->num.umin;
+}
+
+/*
+ * A format's %s would make the helper read a string at whatever number the
+ * program passes - the daemon's own memory.  Formats must be constants
+ * (bpf_printk makes them so) and must not use %s.
+ */
+static void check_format(struct rk_verifier *v, size_t i, const char *helper, unsigned r,
+                         const struct rk_vreg *reg)
+{
+	const char *fmt = const_str_arg(v, i, helper, r, reg);
+	for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 1, '%')) {
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		const char *conv = p + 1;
+		while (*conv && strchr("0123456789+- lh", *conv))
+			conv++;
+		if (*conv == 's')
+			rk_vfail(v, i,
+			         "%s: the format uses %%s, which would read memory at an address the "
+			         "program chooses; copy the string into the event with "
+			         "bpf_probe_read_user_str instead",
+			         helper);
+	}
 }
 
 static void release_record(struct rk_verifier *v, size_t i, struct rk_vstate *state,
@@ -263,6 +290,10 @@ void rk_vcall_helper(struct rk_verifier *v, size_t i, struct rk_vstate **statep)
 		}
 	}
 	(void)record;
+	if (id == BPF_FUNC_trace_printk)
+		check_format(v, i, name, 1, &frame->regs[1]);
+	if (id == BPF_FUNC_snprintf)
+		check_format(v, i, name, 3, &frame->regs[3]);
 
 	if (id == BPF_FUNC_tail_call) {
 		if (state->frame_count > 1)

@@ -61,8 +61,8 @@ bool rk_vs_is_member(const struct rk_vs *value, uint64_t x);
  * 8/16/32 selects sign extension (movsx).  For RK_ALU_NEG and RK_ALU_END
  * src is ignored (it may be NULL).
  * For RK_ALU_END (byte swap), imm is the width (16, 32, 64) and to_be says
- * BPF_TO_BE (or the bswap of RK_CLASS_ALU64) versus BPF_TO_LE; results that
- * this domain cannot follow become unknown of the right width.
+ * BPF_TO_BE (or the bswap of RK_CLASS_ALU64) versus BPF_TO_LE; a swap moves
+ * the known bits exactly, and the bounds follow from them.
  */
 struct rk_vs rk_vs_alu(uint8_t op, bool alu64, int16_t off, int32_t imm, bool to_be,
                        const struct rk_vs *dst, const struct rk_vs *src);

@@ -1,5 +1,5 @@
 # rkBPF top-level build.  Everything lands in $(BUILD); sources are found by
-# wildcard, so a new file in vm/, tests/unit/ or fuzz/ needs no edit here.
+# wildcard, so a new file in vm/, hooks/, tests/unit/ or fuzz/ needs no edit here.
 #
 #   make            librkbpf, rkctl, rk-conformance-plugin
 #   make test       the Criterion suite (fast)
@@ -26,6 +26,7 @@ VM_SRCS      := $(wildcard vm/*.c)
 RKCTL_SRCS   := $(wildcard tools/rkctl/*.c)
 PLUGIN_SRCS  := $(wildcard tools/conformance-plugin/*.c)
 COMMON_SRCS  := $(wildcard tools/common/*.c)
+HOOKS_SRCS   := $(wildcard hooks/*.c)
 TEST_SRCS    := $(wildcard tests/unit/*.c)
 FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
 
@@ -48,7 +49,7 @@ $(LIBRKBPF): $(call obj,$(VM_SRCS))
 	rm -f $@
 	ar rcs $@ $^
 
-$(RKCTL): $(call obj,$(RKCTL_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
+$(RKCTL): $(call obj,$(RKCTL_SRCS) $(COMMON_SRCS) $(HOOKS_SRCS)) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
 
 $(PLUGIN): $(call obj,$(PLUGIN_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
@@ -57,7 +58,7 @@ $(PLUGIN): $(call obj,$(PLUGIN_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
 # The unit tests read the conformance data from the source tree.
 $(BUILD)/obj/tests/%.o: CPPFLAGS_ALL += -DRK_SOURCE_DIR='"$(CURDIR)"' -DRK_BUILD_DIR='"$(abspath $(BUILD))"'
 
-$(TESTS): $(call obj,$(TEST_SRCS) $(COMMON_SRCS)) $(LIBRKBPF)
+$(TESTS): $(call obj,$(TEST_SRCS) $(COMMON_SRCS) $(HOOKS_SRCS)) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lcriterion
 
 test: $(TESTS) $(RKCTL) $(PLUGIN)

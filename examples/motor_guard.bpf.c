@@ -12,6 +12,10 @@
  *
  * runs it ten times on 8000 mA: from the 8th sample on it trips.  (The
  * tests in tests/unit/test_helpers.c drive it too.)
+ *
+ * SEC("data"): the sample arrives as the program's input buffer.  A
+ * SEC("timer/...") program gets no context at all (r1 is a number), so a
+ * timer-driven guard would read the sample from a map or sensor instead.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -55,7 +59,7 @@ static void report(__u32 motor, __u32 reason, __s64 min_ma)
 	bpf_ringbuf_submit(t, 0);
 }
 
-SEC("timer/1ms")
+SEC("data")
 int motor_guard(const __s64 *sample)
 {
 	__u32 motor = 0;

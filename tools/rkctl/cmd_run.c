@@ -1,18 +1,21 @@
 /*
  * cmd_run.c - rkctl run: load a program (ELF object, assembly or raw
- * bytecode), run it on bytes given as its context, print retval and the
- * median duration per run (like `bpftool prog run`).  The context is a
- * private, writable copy of the input, restored before every run;
- * --data-out saves it after the last run.  Maps keep their state across
- * runs, as in the kernel.
+ * bytecode), verify it, run it on bytes given as its context, print retval
+ * and the median duration per run (like `bpftool prog run`).  Maps keep
+ * their state across runs, as in the kernel.
  *
- * Until the verifier lands, nothing proves a program safe before it runs,
- * and the fast interpreter checks nothing.  So the first run is always a
- * checked one: a program that would touch memory outside its stack,
- * context and maps, read what it never wrote, or loop without end is
- * stopped there with a report instead of crashing rkctl.  The following
- * runs (--repeat) are fast and timed; with --repeat 1 the duration is that
- * of the checked run.
+ * The context is a private copy of the input in a buffer of the size the
+ * verifier was told (prog_ctx.h): RK_DATA_CTX_BYTES for SEC("data"),
+ * assembly and raw bytecode, --ctx-size N when given, at least the
+ * descriptor's size for other sections; zero-padded, restored before every
+ * run.  r2 is the input's length, not the buffer's.  --data-out saves the
+ * input's length of it after the last run.
+ *
+ * A program the verifier rejects does not run.  The first run of an
+ * accepted one is still a checked run, as a second line of defence: a
+ * verifier bug then gives a report instead of a crash.  The following runs
+ * (--repeat) are fast and timed; with --repeat 1 the duration is that of
+ * the checked run.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,10 +30,12 @@
 #include "../common/program_file.h"
 #include "commands.h"
 #include "map_json.h"
+#include "prog_ctx.h"
 #include "rkbpf.h"
 
 #define RUN_MAX_BATCHES 21
 #define RUN_MAX_REPEAT 100000000L
+/* The checked run's instruction limit, unless the verifier's bound is higher. */
 #define CHECKED_INSN_LIMIT 10000000ull
 
 struct run_args {
@@ -45,6 +50,7 @@ struct run_args {
 	int maps_only;      /* rkctl map dump: print the maps, not the result */
 	int run_requested;  /* rkctl map dump: run only when input or --run was given */
 	struct rk_program_file_opts file_opts;
+	struct rkctl_ctx_opts ctx_opts;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *args)
@@ -81,6 +87,10 @@ static int parse_args(int argc, char **argv, struct run_args *args)
 				return -1;
 			}
 			i++;
+		} else if (strcmp(arg, "--ctx-size") == 0 && value) {
+			if (rkctl_parse_ctx_size("run", value, &args->ctx_opts))
+				return -1;
+			i++;
 		} else if (strcmp(arg, "--interp") == 0) {
 			args->mode = RK_EXEC_FAST;
 		} else if (strcmp(arg, "--checked") == 0) {
@@ -105,7 +115,8 @@ static int parse_args(int argc, char **argv, struct run_args *args)
 		}
 	}
 	if (!args->program) {
-		fprintf(stderr, "usage: rkctl run PROG [--prog NAME] [--data-in FILE | --mem HEX] ...\n");
+		fprintf(stderr, "usage: rkctl run PROG [--prog NAME] [--data-in FILE | --mem HEX] "
+		                "[--ctx-size N] ...\n");
 		return -1;
 	}
 	if (args->data_in || args->mem_hex)
@@ -210,6 +221,108 @@ static void print_result(const struct run_args *args, const struct rk_run_result
 		printf("insns_executed %" PRIu64 "\n", insns_executed);
 }
 
+/* How messages name the program: the file, and for objects the function and section. */
+static void run_label(const struct run_args *args, const struct rk_program_file *file,
+                      char *buf, size_t buf_len)
+{
+	if (!file->obj) {
+		snprintf(buf, buf_len, "%s", args->program);
+		return;
+	}
+	char prog_label[256];
+	rkctl_prog_label(file->prog, true, args->program, prog_label, sizeof(prog_label));
+	snprintf(buf, buf_len, "%s: %s", args->program, prog_label);
+}
+
+/* Nothing runs unverified.  0, or -1 after saying why and what to do. */
+static int verify_program(const struct run_args *args, const struct rk_program_file *file,
+                          struct rk_ctx_desc_buf *ctx, struct rk_verify_result *result)
+{
+	char label[512], err[RK_VERIFY_ERR_LEN];
+	run_label(args, file, label, sizeof(label));
+	if (rkctl_prog_ctx(file->prog, file->obj != NULL, &args->ctx_opts, ctx, err,
+	                   sizeof(err))) {
+		fprintf(stderr, "rkctl run: %s: cannot verify: %s\n", label, err);
+		return -1;
+	}
+	struct rk_verify_opts opts = {.ctx = ctx->ctx};
+	if (rk_verify(file->prog, &opts, result, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "rkctl run: %s: rejected by the verifier: %s\n", label, err);
+	fprintf(stderr, "rkctl run: to see what the verifier knew at each instruction: rkctl verify %s",
+	        args->program);
+	if (file->obj)
+		fprintf(stderr, " --prog %s", rk_prog_name(file->prog));
+	if (args->ctx_opts.size_given)
+		fprintf(stderr, " --ctx-size %" PRIu32, args->ctx_opts.size);
+	fprintf(stderr, " --log\n");
+	return -1;
+}
+
+/*
+ * The buffer r1 points to: the input, zero-padded to the size of the
+ * context desc the program was verified for (NULL: none).  0, or -1 after
+ * saying why.
+ */
+static int make_context(const struct run_args *args, const struct rk_program_file *file,
+                        const struct rk_ctx_desc *desc, size_t data_len, uint8_t **ctx_out,
+                        size_t *ctx_len_out, bool *writable_out)
+{
+	char label[512];
+	run_label(args, file, label, sizeof(label));
+	*ctx_out = NULL;
+	*ctx_len_out = 0;
+	*writable_out = false;
+	if (!desc) {
+		if (data_len == 0)
+			return 0;
+		fprintf(stderr,
+		        "rkctl run: %s: the program gets no context (r1 is a number), so the input "
+		        "would be ignored; drop --mem/--data-in, or give --ctx-size N to run it on N "
+		        "bytes\n",
+		        label);
+		return -1;
+	}
+	/* A writable context is the input buffer itself: the program was verified for its size. */
+	bool writable = desc->writable_count > 0;
+	size_t ctx_len = desc->size;
+	if (data_len > ctx_len && writable) {
+		char hint[160];
+		if (args->ctx_opts.size_given || !file->obj)
+			snprintf(hint, sizeof(hint), "give --ctx-size %zu or more", data_len);
+		else
+			snprintf(hint, sizeof(hint),
+			         "give a shorter input (or --ctx-size %zu to verify and run it on a "
+			         "larger buffer)",
+			         data_len);
+		fprintf(stderr,
+		        "rkctl run: %s: the input is %zu bytes, more than the %" PRIu32
+		        "-byte context (%s) the program is verified for; %s\n",
+		        label, data_len, desc->size, desc->name, hint);
+		return -1;
+	}
+	if (data_len > ctx_len)
+		ctx_len = data_len; /* read-only: the program reads at most desc->size of it */
+	*ctx_out = ctx_len ? calloc(1, ctx_len) : NULL;
+	if (ctx_len && !*ctx_out) {
+		fprintf(stderr, "rkctl run: out of memory for a %zu-byte context\n", ctx_len);
+		return -1;
+	}
+	*ctx_len_out = ctx_len;
+	*writable_out = writable;
+	return 0;
+}
+
+/* Before every run: the input, then zeros where the previous run may have written. */
+static void restore_context(uint8_t *ctx, size_t ctx_len, bool writable, const uint8_t *data,
+                            size_t data_len)
+{
+	if (data_len)
+		memcpy(ctx, data, data_len);
+	if (writable && ctx_len > data_len)
+		memset(ctx + data_len, 0, ctx_len - data_len);
+}
+
 int rkctl_cmd_run(int argc, char **argv)
 {
 	struct run_args args;
@@ -218,7 +331,7 @@ int rkctl_cmd_run(int argc, char **argv)
 
 	char err[RK_ERR_LEN + 512];
 	uint8_t *data = NULL, *ctx = NULL;
-	size_t data_len = 0;
+	size_t data_len = 0, ctx_len = 0;
 	struct rk_program_file file = {0};
 	int status = RKCTL_EXIT_FAILED;
 
@@ -239,27 +352,48 @@ int rkctl_cmd_run(int argc, char **argv)
 		status = RKCTL_EXIT_OK;
 		goto out;
 	}
-	ctx = data_len ? malloc(data_len) : NULL;
-	if (data_len && !ctx) {
-		fprintf(stderr, "rkctl run: out of memory\n");
+	struct rk_ctx_desc_buf ctx_desc;
+	struct rk_verify_result verified;
+	if (verify_program(&args, &file, &ctx_desc, &verified))
 		goto out;
-	}
+	bool ctx_writable = false;
+	if (make_context(&args, &file, ctx_desc.ctx, data_len, &ctx, &ctx_len, &ctx_writable))
+		goto out;
 
 	static const struct rk_event_meta meta = {.comm = "rkctl"};
 	struct rk_env env = {.print = print_trace, .perf_output = print_perf_output,
 	                     .emergency_stop = report_emergency_stop};
-	struct rk_run_opts opts = {.mode = RK_EXEC_CHECKED, .ctx_writable = true,
-	                           .insn_limit = CHECKED_INSN_LIMIT, .env = &env, .meta = &meta};
+	/* The zero padding past the input: rk_prog_run() only knows the input's length. */
+	struct rk_region ctx_region = {.name = "ctx buffer", .start = (uintptr_t)ctx,
+	                               .len = ctx_len, .writable = ctx_writable};
+	/* Past the verifier's bound (tail calls aside) a run is a bug, but stop it somewhere. */
+	uint64_t insn_limit = CHECKED_INSN_LIMIT;
+	if (verified.insn_bound >= insn_limit)
+		insn_limit = verified.insn_bound < UINT64_MAX ? verified.insn_bound + 1 : 0;
+	struct rk_run_opts opts = {.mode = RK_EXEC_CHECKED, .ctx_writable = ctx_writable,
+	                           .regions = &ctx_region, .region_count = ctx_len ? 1 : 0,
+	                           .insn_limit = insn_limit, .env = &env, .meta = &meta};
 	struct rk_run_result result;
-	if (data_len)
-		memcpy(ctx, data, data_len);
+	restore_context(ctx, ctx_len, ctx_writable, data, data_len);
 	uint64_t start = now_ns();
 	int rc = rk_prog_run(file.prog, ctx, data_len, &opts, &result);
 	uint64_t first_ns = now_ns() - start;
 	uint64_t insns_executed = result.insns_executed;
 	if (rc) {
-		fprintf(stderr, "rkctl run: %s: stopped (%s): %s\n", args.program,
-		        rk_stop_name(result.stop), result.message);
+		/* The verifier accepted it: a stop here is the verifier's bug (or the checker's). */
+		fprintf(stderr,
+		        "rkctl run: %s: stopped (%s): %s\n"
+		        "rkctl run: internal error: the verifier accepted this program; please report "
+		        "this with the program and its input\n",
+		        args.program, rk_stop_name(result.stop), result.message);
+		goto out;
+	}
+	if (!verified.tail_calls && insns_executed > verified.insn_bound) {
+		fprintf(stderr,
+		        "rkctl run: %s: internal error: the verifier bounded a run at %" PRIu64
+		        " instructions, the checked run executed %" PRIu64
+		        "; please report this with the program and its input\n",
+		        args.program, verified.insn_bound, insns_executed);
 		goto out;
 	}
 	uint64_t first_retval = result.retval;
@@ -275,8 +409,7 @@ int rkctl_cmd_run(int argc, char **argv)
 			long runs = timed / batches + (batch < timed % batches);
 			uint64_t elapsed = 0;
 			for (long run = 0; run < runs && rc == 0; run++) {
-				if (data_len)
-					memcpy(ctx, data, data_len);
+				restore_context(ctx, ctx_len, ctx_writable, data, data_len);
 				start = now_ns();
 				rc = rk_prog_run(file.prog, ctx, data_len, &opts, &result);
 				elapsed += now_ns() - start;

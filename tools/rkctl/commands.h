@@ -14,6 +14,7 @@ int rkctl_cmd_asm(int argc, char **argv);
 int rkctl_cmd_disasm(int argc, char **argv);
 int rkctl_cmd_validate(int argc, char **argv);
 int rkctl_cmd_run(int argc, char **argv);
+int rkctl_cmd_verify(int argc, char **argv);
 int rkctl_cmd_prog(int argc, char **argv);
 int rkctl_cmd_map(int argc, char **argv);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../hooks/ctx_desc.h"
 #include "commands.h"
 
 struct rkctl_command {
@@ -16,9 +17,18 @@ struct rkctl_command {
 static const struct rkctl_command commands[] = {
 	{"run", rkctl_cmd_run,
 	 "run PROG [--prog NAME] [--data-in FILE | --mem HEX] [--data-out FILE] [--repeat N]\n"
-	 "              [--interp | --checked] [--json] [--dump-maps] [--btf FILE] [--budget BYTES]\n"
-	 "        run a program on the given bytes (the first run checked, the rest fast);\n"
-	 "        prints retval, duration_ns (median per run) and its ring-buffer events"},
+	 "              [--ctx-size N] [--interp | --checked] [--json] [--dump-maps] [--btf FILE]\n"
+	 "              [--budget BYTES]\n"
+	 "        verify, then run a program on the given bytes (the first run checked, the rest\n"
+	 "        fast); prints retval, duration_ns (median per run) and its ring-buffer events"},
+	{"verify", rkctl_cmd_verify,
+	 "verify PROG [--prog NAME] [--ctx-size N] [--log] [--json] [--btf FILE]\n"
+	 "        prove every program (or the one named) safe to run on the context of its\n"
+	 "        section; per program: accepted with the most instructions one run executes,\n"
+	 "        or rejected with the source line, instruction and rule; every error says what\n"
+	 "        to do next.  --log: the verifier's state before each instruction; --json: an\n"
+	 "        array of objects.  Exit 0: all accepted, 1: one rejected, 2: usage or load\n"
+	 "        error, or a section without a known context"},
 	{"prog", rkctl_cmd_prog,
 	 "prog dump OBJ [--prog NAME] [--btf FILE]\n"
 	 "        disassembly interleaved with source lines (from the object's line info)"},
@@ -41,7 +51,13 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: rkctl COMMAND [ARGS]\n\n"
 	             "PROG is an ELF object (clang -target bpf), assembly (.s, .asm) or raw bytecode.\n"
-	             "OBJ is an ELF object.\n\n");
+	             "OBJ is an ELF object.\n\n"
+	             "Nothing runs unverified.  A program's context (r1) follows its SEC() name:\n"
+	             "  " RK_CTX_DESC_SUPPORTED "\n"
+	             "Assembly and raw bytecode get the data buffer of SEC(\"data\") (%u bytes, writable;\n"
+	             "r2 = the input's length).  --ctx-size N gives any program N readable and writable\n"
+	             "bytes instead (0: no context).\n\n",
+	        RK_DATA_CTX_BYTES);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  rkctl %s\n\n", commands[i].usage);
 }

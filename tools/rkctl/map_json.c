@@ -29,7 +29,7 @@ static const char *map_type_name(uint32_t type)
 	return "unknown";
 }
 
-static void print_json_string(FILE *out, const char *text)
+void rkctl_print_json_string(FILE *out, const char *text)
 {
 	fputc('"', out);
 	for (; *text; text++) {
@@ -108,7 +108,7 @@ void rkctl_print_maps_json(FILE *out, const struct rk_obj *obj)
 		struct rk_map *map = rk_obj_map(obj, i);
 		const struct rk_map_def *def = rk_map_def(map);
 		fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
-		print_json_string(out, def->name);
+		rkctl_print_json_string(out, def->name);
 		fprintf(out,
 		        ", \"type\": \"%s\", \"key_size\": %u, \"value_size\": %u, "
 		        "\"max_entries\": %u, \"bytes\": %zu",

@@ -10,5 +10,7 @@
 #include "rkbpf.h"
 
 void rkctl_print_maps_json(FILE *out, const struct rk_obj *obj);
+/* text as a JSON string, quotes included. */
+void rkctl_print_json_string(FILE *out, const char *text);
 
 #endif

@@ -396,7 +396,10 @@ static void cond_jump(struct rk_verifier *v, size_t i, struct rk_vstate *state,
 			return;
 		}
 		if (a_ptr && b_ptr && same_object(a, b) && !jmp32 && op != RK_JMP_JSET) {
-			/* Offsets into one object compare like the addresses. */
+			/* Offsets into one object compare like the addresses - as signed
+			 * numbers: a stack offset is negative, its address is not. */
+			op = op == RK_JMP_JGT ? RK_JMP_JSGT : op == RK_JMP_JGE ? RK_JMP_JSGE
+			   : op == RK_JMP_JLT ? RK_JMP_JSLT : op == RK_JMP_JLE ? RK_JMP_JSLE : op;
 			struct rk_vstate *taken = rk_vstate_copy(v, state);
 			struct rk_vframe *tf = rk_vcur(taken);
 			struct rk_vs ta = tf->regs[insn->dst_reg].num, tb = tf->regs[insn->src_reg].num;

@@ -177,6 +177,7 @@ struct attempt {
 	size_t control;                   /* index of the controlling variable */
 	int64_t limit;                    /* W (step > 0) or L (step < 0) */
 	uint64_t trips;                   /* UINT64_MAX, or proven otherwise (equality exit) */
+	bool reclassified;                /* a value assumed constant was not: try again */
 };
 
 /* Pass C for one candidate limit.  true: verified, exits appended. */
@@ -295,6 +296,19 @@ static bool try_bound(struct rk_verifier *v, struct attempt *at, struct rk_vlist
 			*assumed_reg = (struct rk_vreg){.type = RK_VT_CONFLICT};
 		}
 		if (ok && !rk_vstate_contains(assumed, back)) {
+			/* A value that pass A saw unchanged may change on later iterations
+			 * (r3 = i when i started at r3's value): treat it as changing. */
+			for (size_t n = 0; n < at->var_count; n++) {
+				struct loop_var *var = &at->vars[n];
+				if (var->cls != VAR_INVARIANT && var->cls != VAR_STABLE)
+					continue;
+				struct rk_vreg *in = var_in(assumed, var), *out = var_in(back, var);
+				if (!out || in->type != out->type || !rk_vs_contains(&in->num, &out->num) ||
+				    (in->sym && (out->sym != in->sym || out->sym_off != in->sym_off))) {
+					var->cls = VAR_CHANGED;
+					at->reclassified = true;
+				}
+			}
 			snprintf(why, why_len,
 			         "the state at the end of an iteration is not covered by the state "
 			         "assumed at its start (a value other than the induction variables "
@@ -323,9 +337,9 @@ static bool try_bound(struct rk_verifier *v, struct attempt *at, struct rk_vlist
  * only rules the limit out (the first such message is kept, it is usually
  * the real problem).  Other failures (too complex, out of memory) go on.
  */
-static bool try_guarded(struct rk_verifier *v, struct attempt *at, struct rk_vlist *exits,
-                        uint64_t cost_in, char *why, size_t why_len, char *body_error,
-                        size_t body_error_len, size_t *body_error_insn)
+static bool try_guarded_once(struct rk_verifier *v, struct attempt *at, struct rk_vlist *exits,
+                             uint64_t cost_in, char *why, size_t why_len, char *body_error,
+                             size_t body_error_len, size_t *body_error_insn)
 {
 	jmp_buf saved;
 	memcpy(saved, v->fail, sizeof(saved));
@@ -436,6 +450,21 @@ static uint64_t equality_trips(const struct rk_verifier *v, const struct rk_vloo
 	if (c0->num.smin + kk < nmax)
 		return UINT64_MAX;
 	return (uint64_t)(c0->num.smax + kk - nmin);
+}
+
+static bool try_guarded(struct rk_verifier *v, struct attempt *at, struct rk_vlist *exits,
+                        uint64_t cost_in, char *why, size_t why_len, char *body_error,
+                        size_t body_error_len, size_t *body_error_insn)
+{
+	for (size_t round = 0; round <= at->var_count; round++) {
+		at->reclassified = false;
+		if (try_guarded_once(v, at, exits, cost_in, why, why_len, body_error, body_error_len,
+		                     body_error_insn))
+			return true;
+		if (!at->reclassified)
+			return false;
+	}
+	return false;
 }
 
 static int compare_i64(const void *a, const void *b)

@@ -14,6 +14,12 @@
 # Then rk-map-bench (bench/map_bench.c, its own binary): map operations and
 # bytes per 1,000 entries, against baselines compiled into it.
 #   make bench MAP_BENCH_ARGS="--repeat 51"
+#
+# Then rk-verify-bench (bench/verify_*.c, its own binary): rk_verify() time
+# and peak heap on generated programs of 100 to 1,000,000 instructions and
+# on every example.  Its malloc family is wrapped (-Wl,--wrap=...) so that
+# bench/verify_heap.c counts every byte; no other binary may link that file.
+#   make bench VERIFY_BENCH_ARGS="--repeat 51 --max-insns 10000"
 
 BPF_CLANG       ?= clang
 BENCH_NATIVE_CC ?= $(BPF_CLANG)
@@ -22,16 +28,21 @@ LLVM_READELF    ?= llvm-readelf
 LLVM_OBJDUMP    ?= llvm-objdump
 BENCH_ARGS      ?=
 MAP_BENCH_ARGS  ?=
+VERIFY_BENCH_ARGS ?=
 
 BENCH_DIR         := $(BUILD)/bench
 BENCH_NAMES       := $(basename $(notdir $(wildcard bench/progs/*.c)))
 BENCH_BINS        := $(patsubst %,$(BENCH_DIR)/%.bin,$(BENCH_NAMES))
 BENCH_BPF_OBJS    := $(patsubst %,$(BENCH_DIR)/bpf/%.o,$(BENCH_NAMES))
 BENCH_NATIVE_OBJS := $(patsubst %,$(BENCH_DIR)/native/%.o,$(BENCH_NAMES))
-BENCH_HARNESS_OBJS := $(call obj,$(filter-out bench/map_bench.c,$(wildcard bench/*.c)))
+VERIFY_BENCH_SRCS  := $(wildcard bench/verify_*.c)
+BENCH_HARNESS_OBJS := $(call obj,$(filter-out bench/map_bench.c $(VERIFY_BENCH_SRCS),\
+                                              $(wildcard bench/*.c)))
 BENCH_UTIL_OBJS    := $(call obj,bench/bench_util.c)
 RK_BENCH          := $(BENCH_DIR)/rk-bench
 RK_MAP_BENCH      := $(BENCH_DIR)/rk-map-bench
+RK_VERIFY_BENCH   := $(BUILD)/rk-verify-bench
+VERIFY_BENCH_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 # The same flags for both builds of a program, but the target: the figures
 # compare the interpreter with what clang makes of the same C.
@@ -40,13 +51,18 @@ BENCH_BPF_CFLAGS  := $(BENCH_PROG_CFLAGS) -target bpf -mcpu=v3 -ffreestanding
 
 .SECONDARY: $(BENCH_BPF_OBJS)
 
-bench: $(RK_BENCH) $(BENCH_BINS) $(RK_MAP_BENCH)
+bench: $(RK_BENCH) $(BENCH_BINS) $(RK_MAP_BENCH) $(RK_VERIFY_BENCH) $(EXAMPLE_OBJS)
 	$(RK_BENCH) --dir $(BENCH_DIR) $(BENCH_ARGS)
 	$(RK_MAP_BENCH) $(MAP_BENCH_ARGS)
+	$(RK_VERIFY_BENCH) --examples $(BUILD)/examples $(VERIFY_BENCH_ARGS)
 
 $(RK_MAP_BENCH): $(call obj,bench/map_bench.c) $(BENCH_UTIL_OBJS) $(LIBRKBPF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
+
+$(RK_VERIFY_BENCH): $(call obj,$(VERIFY_BENCH_SRCS)) $(BENCH_UTIL_OBJS) $(LIBRKBPF)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) $(VERIFY_BENCH_WRAP) -lm
 
 $(BENCH_DIR)/bpf/%.o: bench/progs/%.c bench/progs/bench_prog.h
 	@mkdir -p $(dir $@)
@@ -60,7 +76,8 @@ $(BENCH_DIR)/native/%.o: bench/progs/%.c bench/progs/bench_prog.h
 	@mkdir -p $(dir $@)
 	$(BENCH_NATIVE_CC) $(BENCH_PROG_CFLAGS) -fPIC -DBENCH_ENTRY=bench_native_$* -c $< -o $@
 
-$(BUILD)/obj/bench/%.o: CPPFLAGS_ALL += -DRK_BENCH_DIR='"$(abspath $(BENCH_DIR))"'
+$(BUILD)/obj/bench/%.o: CPPFLAGS_ALL += -DRK_BENCH_DIR='"$(abspath $(BENCH_DIR))"' \
+	-DRK_EXAMPLES_DIR='"$(abspath $(BUILD)/examples)"'
 
 $(RK_BENCH): $(BENCH_HARNESS_OBJS) $(BENCH_NATIVE_OBJS) $(LIBRKBPF)
 	@for name in $(BENCH_NAMES); do \

@@ -5,6 +5,7 @@
 #   make test       the Criterion suite (fast)
 #   make check      the same suite under ASan + UBSan (in build/san/)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
+#   make verify-gen the verifier's soundness generator (a short run is in `make test`)
 #   make bench      benchmarks: native vs interpreter (bench/bench.mk)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -36,9 +37,10 @@ LIBRKBPF := $(BUILD)/librkbpf.a
 RKCTL    := $(BUILD)/rkctl
 PLUGIN   := $(BUILD)/rk-conformance-plugin
 TESTS    := $(BUILD)/rk-tests
+VERIFY_GEN := $(BUILD)/rk-verify-gen
 
-.PHONY: all test check fuzz bench install clean
-all: $(LIBRKBPF) $(RKCTL) $(PLUGIN)
+.PHONY: all test check fuzz bench install clean verify-gen
+all: $(LIBRKBPF) $(RKCTL) $(PLUGIN) $(VERIFY_GEN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -61,8 +63,20 @@ $(BUILD)/obj/tests/%.o: CPPFLAGS_ALL += -DRK_SOURCE_DIR='"$(CURDIR)"' -DRK_BUILD
 $(TESTS): $(call obj,$(TEST_SRCS) $(COMMON_SRCS) $(HOOKS_SRCS)) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lcriterion
 
-test: $(TESTS) $(RKCTL) $(PLUGIN)
+# The verifier's soundness generator (fuzz/verify_gen_main.c): random and
+# mutated programs, every accepted one run in the checked interpreter.  `make
+# test` runs a short fixed-seed pass; a long run, minimising what it finds:
+#   build/rk-verify-gen --count 5000000 --seed $$RANDOM --minimize
+VERIFY_GEN_SRCS  := fuzz/verify_gen_main.c fuzz/progen.c fuzz/verify_oracle.c
+VERIFY_GEN_COUNT ?= 20000
+VERIFY_GEN_SEED  ?= 1
+$(VERIFY_GEN): $(call obj,$(VERIFY_GEN_SRCS)) $(LIBRKBPF)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
+verify-gen: $(VERIFY_GEN)
+
+test: $(TESTS) $(RKCTL) $(PLUGIN) $(VERIFY_GEN)
 	$(TESTS) --jobs 2 $(TEST_ARGS)
+	$(VERIFY_GEN) --count $(VERIFY_GEN_COUNT) --seed $(VERIFY_GEN_SEED)
 	tests/cli/test_cli.sh $(BUILD)
 	tests/cli/test_plugin_conformance.sh $(BUILD)
 
@@ -95,11 +109,13 @@ fuzz:
 
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
+# A target's own fuzz/*.c support files are listed as extra prerequisites.
+$(BUILD)/fuzz/fuzz_verify: fuzz/progen.c fuzz/verify_oracle.c
 $(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz-lib/librkbpf.a
 	@mkdir -p $(dir $@) fuzz/seeds/$*
 	$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 $(WARNINGS) -O1 -g \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(BUILD)/fuzz-lib/librkbpf.a
+		-o $@ $(filter %.c,$^) $(BUILD)/fuzz-lib/librkbpf.a
 
 include examples/examples.mk
 include tests/bpf/bpf.mk

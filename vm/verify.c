@@ -236,14 +236,34 @@ static void find_entries(struct rk_verifier *v, struct rk_vloop *loops, size_t c
 		if (loop->head == start || (loop->head > 0 && falls_through(v, prev_slot(v, loop->head))))
 			loop->entry = loop->head;
 	}
+	/* Loops are sorted by head and nest: each has a parent (or none). */
+	size_t *parent = rk_valloc(v, count * sizeof(*parent));
+	size_t *stack = rk_valloc(v, count * sizeof(*stack));
+	size_t depth = 0;
+	for (size_t k = 0; k < count; k++) {
+		while (depth && loops[stack[depth - 1]].tail < loops[k].head)
+			depth--;
+		parent[k] = depth ? stack[depth - 1] : SIZE_MAX;
+		stack[depth++] = k;
+	}
 	for (size_t i = 0; i < v->insn_count; i++) {
 		int64_t target = rk_insn_target(&v->insns[i], i);
 		if (v->insns[i].code == RK_OP_CALL || target == RK_NO_TARGET)
 			continue;
-		for (size_t k = 0; k < count; k++) {
+		/* The innermost loop with head <= target, then outwards. */
+		size_t low = 0, high = count;
+		while (low < high) {
+			size_t mid = (low + high) / 2;
+			if (loops[mid].head <= target)
+				low = mid + 1;
+			else
+				high = mid;
+		}
+		for (size_t k = low ? low - 1 : SIZE_MAX; k != SIZE_MAX; k = parent[k]) {
 			struct rk_vloop *loop = &loops[k];
-			if (target < loop->head || target > loop->tail ||
-			    (i >= loop->head && i <= loop->tail))
+			if (target > loop->tail)
+				continue;
+			if (i >= loop->head && i <= loop->tail)
 				continue;
 			if (loop->entry != UINT32_MAX && loop->entry != (uint32_t)target)
 				rk_vfail(v, i,
@@ -253,6 +273,8 @@ static void find_entries(struct rk_verifier *v, struct rk_vloop *loops, size_t c
 			loop->entry = (uint32_t)target;
 		}
 	}
+	rk_vfree(v, stack, count * sizeof(*stack));
+	rk_vfree(v, parent, count * sizeof(*parent));
 	for (size_t k = 0; k < count; k++)
 		if (loops[k].entry == UINT32_MAX)
 			loops[k].entry = loops[k].head; /* unreachable */

@@ -137,9 +137,9 @@ static uint64_t input_value(struct pg_env *env)
 		return pg_u64(rand);
 	int64_t v = env->dict[pg_below(rand, (uint32_t)env->dict_len)];
 	switch (pg_below(rand, 6)) {
-	case 0: return (uint64_t)(v + 1);
-	case 1: return (uint64_t)(v - 1);
-	case 2: return (uint64_t)-v;
+	case 0: return (uint64_t)v + 1;   /* unsigned: INT64_MAX + 1 wraps, as intended */
+	case 1: return (uint64_t)v - 1;
+	case 2: return 0 - (uint64_t)v;
 	default: return (uint64_t)v;
 	}
 }

@@ -863,7 +863,7 @@ static void st_varoff(struct gen *g)
 	else
 		off = (int32_t)(hi - (int64_t)size - b.hi);
 	if (oops(g))
-		off += pg_chance(g->rand, 50) ? 1 : -1;
+		off = (int32_t)((uint32_t)off + (pg_chance(g->rand, 50) ? 1u : UINT32_MAX)); /* wraps, never UB */
 	if (pg_chance(g->rand, 50) && !write) {
 		unsigned dst = scratch_reg(g, false, -1);
 		ldx(g, size, dst, ptr, clamp16(off), false);

@@ -255,3 +255,21 @@ bool rk_map_data_region(const struct rk_map *map, uintptr_t *start, uint64_t *le
 		map->ops->data_region(map, start, len);
 	return *len != 0;
 }
+
+const char *rk_map_type_name(uint32_t type)
+{
+	switch (type) {
+	case RK_MAP_HASH: return "hash";
+	case RK_MAP_ARRAY: return "array";
+	case RK_MAP_PROG_ARRAY: return "prog_array";
+	case RK_MAP_PERF_EVENT_ARRAY: return "perf_event_array";
+	case RK_MAP_PERCPU_HASH: return "percpu_hash";
+	case RK_MAP_PERCPU_ARRAY: return "percpu_array";
+	case RK_MAP_LRU_HASH: return "lru_hash";
+	case RK_MAP_LRU_PERCPU_HASH: return "lru_percpu_hash";
+	case RK_MAP_RINGBUF: return "ringbuf";
+	case RK_MAP_TIMESERIES: return "timeseries";
+	}
+	return "unknown";
+}
+

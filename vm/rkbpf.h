@@ -367,6 +367,8 @@ int rk_map_new(const struct rk_map_def *def, struct rk_budget *budget, struct rk
 /* Return every byte to the budget it was charged to. */
 void rk_map_free(struct rk_map *map);
 const struct rk_map_def *rk_map_def(const struct rk_map *map);
+/* "hash", "ringbuf", ... ("unknown" for a type rkBPF does not have). */
+const char *rk_map_type_name(uint32_t type);
 /* Bytes this map holds (what was charged). */
 size_t rk_map_mem_bytes(const struct rk_map *map);
 

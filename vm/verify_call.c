@@ -16,23 +16,6 @@
 #include "core.h"
 #include "verify_internal.h"
 
-static const char *map_type_name(uint32_t type)
-{
-	switch (type) {
-	case RK_MAP_HASH: return "hash";
-	case RK_MAP_ARRAY: return "array";
-	case RK_MAP_PROG_ARRAY: return "prog_array";
-	case RK_MAP_PERF_EVENT_ARRAY: return "perf_event_array";
-	case RK_MAP_PERCPU_HASH: return "percpu_hash";
-	case RK_MAP_PERCPU_ARRAY: return "percpu_array";
-	case RK_MAP_LRU_HASH: return "lru_hash";
-	case RK_MAP_LRU_PERCPU_HASH: return "lru_percpu_hash";
-	case RK_MAP_RINGBUF: return "ringbuf";
-	case RK_MAP_TIMESERIES: return "timeseries";
-	}
-	return "unknown";
-}
-
 static bool is_data_map(uint32_t type)
 {
 	return type == RK_MAP_HASH || type == RK_MAP_ARRAY || type == RK_MAP_PERCPU_HASH ||
@@ -225,7 +208,7 @@ void rk_vcall_helper(struct rk_verifier *v, size_t i, struct rk_vstate **statep)
 			uint32_t type = rk_map_def(v->maps[reg->aux])->type;
 			if (!map_type_ok(id, type, &wanted))
 				rk_vfail(v, i, "%s needs %s; map '%s' is a %s map", name, wanted,
-				         rk_map_def(v->maps[reg->aux])->name, map_type_name(type));
+				         rk_map_def(v->maps[reg->aux])->name, rk_map_type_name(type));
 			map_arg = *reg;
 			map_reg = &map_arg;
 			break;
@@ -376,19 +359,9 @@ static void release_record(struct rk_verifier *v, size_t i, struct rk_vstate *st
 		rk_vfail(v, i, "%s: %s (%s) must point to the start of the record", helper,
 		         rk_vreg_name(r), value);
 	uint32_t id = reg->id;
-	bool held = false;
-	for (uint32_t k = 0; k < state->ref_count; k++)
-		held |= state->refs[k] == id;
-	if (!held)
+	if (!rk_vstate_drop_ref(state, id))
 		rk_vfail(v, i, "%s: the record in %s was already submitted or discarded", helper,
 		         rk_vreg_name(r));
-	for (uint32_t k = 0; k < state->ref_count; k++)
-		if (state->refs[k] == id) {
-			state->refs[k] = state->refs[state->ref_count - 1];
-			state->ref_insn[k] = state->ref_insn[state->ref_count - 1];
-			state->ref_count--;
-			break;
-		}
 	rk_vstate_each_id(state, id, invalidate, NULL);
 }
 

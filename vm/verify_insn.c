@@ -317,17 +317,6 @@ static void mark_not_null(struct rk_vreg *reg, void *arg)
 		reg->id = 0;
 }
 
-static void drop_ref(struct rk_vstate *state, uint32_t id)
-{
-	for (uint32_t k = 0; k < state->ref_count; k++)
-		if (state->refs[k] == id) {
-			state->refs[k] = state->refs[state->ref_count - 1];
-			state->ref_insn[k] = state->ref_insn[state->ref_count - 1];
-			state->ref_count--;
-			return;
-		}
-}
-
 /* Which edge of "ptr OP 0" is the NULL one: JEQ taken, JNE fall-through. */
 static void null_check(struct rk_verifier *v, size_t i, struct rk_vstate *state, unsigned r,
                        uint8_t op, struct rk_vstep *out)
@@ -353,7 +342,7 @@ static void null_check(struct rk_verifier *v, size_t i, struct rk_vstate *state,
 			mark_not_null(&rk_vcur(state)->regs[r], NULL);
 		}
 		if (ringbuf)
-			drop_ref(null_state, id);
+			rk_vstate_drop_ref(null_state, id);
 		if (op == RK_JMP_JEQ)
 			taken = null_state, fall = state;
 		else

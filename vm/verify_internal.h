@@ -209,6 +209,10 @@ void rk_vstate_each_sym(struct rk_vstate *state, uint32_t sym,
                         void (*fn)(struct rk_vreg *reg, void *arg), void *arg);
 void rk_vstate_each_id(struct rk_vstate *state, uint32_t id,
                        void (*fn)(struct rk_vreg *reg, void *arg), void *arg);
+/* Forget the held ring-buffer record id; false when it was not held. */
+bool rk_vstate_drop_ref(struct rk_vstate *state, uint32_t id);
+/* The name of the verifier's map index, for messages. */
+const char *rk_vmap_name(const struct rk_verifier *v, uint32_t index);
 struct rk_vspill *rk_vspill_find(struct rk_vstate *state, unsigned frame, int off);
 void rk_vspill_add(struct rk_verifier *v, struct rk_vstate *state, unsigned frame, int off,
                    unsigned size, const struct rk_vreg *reg);

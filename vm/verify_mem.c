@@ -27,11 +27,6 @@ static struct access access_range(const struct rk_vreg *ptr, int64_t off, uint64
 	                       .constant = rk_vs_is_const(&ptr->num)};
 }
 
-static const char *map_name(const struct rk_verifier *v, uint32_t index)
-{
-	return index < v->map_count ? rk_map_def(v->maps[index])->name : "?";
-}
-
 static void describe(const struct rk_verifier *v, unsigned r, const struct rk_vreg *reg,
                      char *buf, size_t len)
 {
@@ -211,62 +206,83 @@ static void stack_store(struct rk_verifier *v, size_t i, struct rk_vstate *state
 enum access_kind { ACC_READ, ACC_WRITE, ACC_ATOMIC };
 
 /* The bounds and permissions of what ptr points to; fails if the access is not allowed. */
+/* What ptr points to, for messages (only formatted when an access fails). */
+static void object_name(const struct rk_verifier *v, const struct rk_vreg *ptr, char *buf,
+                        size_t len)
+{
+	switch (ptr->type) {
+	case RK_VT_CTX:
+		snprintf(buf, len, "the context (%s, %u bytes)", v->ctx->name, v->ctx->size);
+		break;
+	case RK_VT_STACK:
+		snprintf(buf, len, "the stack frame");
+		break;
+	case RK_VT_MAP_VALUE:
+		snprintf(buf, len, "a value of map '%s' (%u bytes)", rk_vmap_name(v, ptr->aux),
+		         rk_map_def(v->maps[ptr->aux])->value_size);
+		break;
+	default:
+		snprintf(buf, len, "the %s (%u bytes)",
+		         ptr->flags & RK_VF_RINGBUF ? "ring-buffer record" : "memory", ptr->aux);
+		break;
+	}
+}
+
+static bool ctx_writable(const struct rk_verifier *v, const struct access *acc)
+{
+	for (size_t k = 0; k < v->ctx->writable_count; k++) {
+		const struct rk_ctx_range *w = &v->ctx->writable[k];
+		if (acc->lo >= w->off && acc->hi <= (int64_t)w->off + w->len)
+			return true;
+	}
+	return false;
+}
+
+/* The bounds and permissions of what ptr points to; fails if the access is not allowed. */
 static void check_object(struct rk_verifier *v, size_t i, unsigned r, const struct rk_vreg *ptr,
                          int64_t off, uint64_t size, const struct access *acc,
                          enum access_kind kind)
 {
 	const char *verb = kind == ACC_READ ? "read" : kind == ACC_WRITE ? "write" : "atomic";
-	char object[128];
-	int64_t limit = 0;
-	bool writable = true;
+	int64_t lo = 0, limit = 0;
+	bool writable = !(ptr->flags & RK_VF_READONLY);
 	switch (ptr->type) {
 	case RK_VT_CTX:
 		if (!v->ctx)
 			rk_vfail(v, i, "this program has no context");
-		snprintf(object, sizeof(object), "the context (%s, %u bytes)", v->ctx->name,
-		         v->ctx->size);
 		limit = v->ctx->size;
-		if (acc->lo < 0 || acc->hi > limit)
-			out_of_bounds(v, i, r, ptr, acc, off, size, 0, limit - 1, object, verb);
-		if (kind == ACC_ATOMIC)
-			rk_vfail(v, i, "atomic operations on the context are not allowed");
-		if (kind == ACC_WRITE) {
-			bool inside = false;
-			for (size_t k = 0; k < v->ctx->writable_count && !inside; k++) {
-				const struct rk_ctx_range *w = &v->ctx->writable[k];
-				inside = acc->lo >= w->off && acc->hi <= (int64_t)w->off + w->len;
-			}
-			if (!inside)
-				rk_vfail(v, i,
-				         "write to bytes %lld..%lld of the context (%s): that part is "
-				         "read-only",
-				         (long long)acc->lo, (long long)acc->hi - 1, v->ctx->name);
-		}
-		return;
+		break;
 	case RK_VT_STACK:
-		snprintf(object, sizeof(object), "the stack frame");
-		if (acc->lo < -RK_STACK_SIZE || acc->hi > 0)
-			out_of_bounds(v, i, r, ptr, acc, off, size, -RK_STACK_SIZE, -1, object, verb);
-		return;
+		lo = -RK_STACK_SIZE;
+		break;
 	case RK_VT_MAP_VALUE:
-		snprintf(object, sizeof(object), "a value of map '%s' (%u bytes)",
-		         map_name(v, ptr->aux), rk_map_def(v->maps[ptr->aux])->value_size);
 		limit = rk_map_def(v->maps[ptr->aux])->value_size;
-		writable = !(ptr->flags & RK_VF_READONLY);
 		break;
 	case RK_VT_MEM:
-		snprintf(object, sizeof(object), "the %s (%u bytes)",
-		         ptr->flags & RK_VF_RINGBUF ? "ring-buffer record" : "memory", ptr->aux);
 		limit = ptr->aux;
-		writable = !(ptr->flags & RK_VF_READONLY);
 		break;
 	default:
 		need_pointer(v, i, r, ptr, verb);
 	}
-	if (acc->lo < 0 || acc->hi > limit)
-		out_of_bounds(v, i, r, ptr, acc, off, size, 0, limit - 1, object, verb);
-	if (kind != ACC_READ && !writable)
+	if (acc->lo < lo || acc->hi > limit) {
+		char object[128];
+		object_name(v, ptr, object, sizeof(object));
+		out_of_bounds(v, i, r, ptr, acc, off, size, lo, limit - 1, object, verb);
+	}
+	if (ptr->type == RK_VT_CTX) {
+		if (kind == ACC_ATOMIC)
+			rk_vfail(v, i, "atomic operations on the context are not allowed");
+		if (kind == ACC_WRITE && !ctx_writable(v, acc))
+			rk_vfail(v, i,
+			         "write to bytes %lld..%lld of the context (%s): that part is read-only",
+			         (long long)acc->lo, (long long)acc->hi - 1, v->ctx->name);
+		return;
+	}
+	if (kind != ACC_READ && !writable) {
+		char object[128];
+		object_name(v, ptr, object, sizeof(object));
 		rk_vfail(v, i, "%s to %s: it is read-only for programs", verb, object);
+	}
 }
 
 void rk_vload(struct rk_verifier *v, size_t i, struct rk_vstate *state, unsigned dst,

@@ -124,32 +124,47 @@ void rk_vspill_add(struct rk_verifier *v, struct rk_vstate *state, unsigned fram
 
 /* ---- symbols and ids ----------------------------------------------- */
 
+/* Apply fn to every register and spill whose symbol (or id) is key. */
+static void each_matching(struct rk_vstate *state, uint32_t key, bool by_sym,
+                          void (*fn)(struct rk_vreg *reg, void *arg), void *arg)
+{
+	if (!key)
+		return;
+	for (uint32_t f = 0; f < state->frame_count; f++)
+		for (unsigned r = 0; r < RK_REG_COUNT; r++) {
+			struct rk_vreg *reg = &state->frames[f].regs[r];
+			if ((by_sym ? reg->sym : reg->id) == key)
+				fn(reg, arg);
+		}
+	for (size_t k = 0; k < state->spill_count; k++) {
+		struct rk_vreg *reg = &state->spills[k].reg;
+		if ((by_sym ? reg->sym : reg->id) == key)
+			fn(reg, arg);
+	}
+}
+
 void rk_vstate_each_sym(struct rk_vstate *state, uint32_t sym,
                         void (*fn)(struct rk_vreg *reg, void *arg), void *arg)
 {
-	if (!sym)
-		return;
-	for (uint32_t f = 0; f < state->frame_count; f++)
-		for (unsigned r = 0; r < RK_REG_COUNT; r++)
-			if (state->frames[f].regs[r].sym == sym)
-				fn(&state->frames[f].regs[r], arg);
-	for (size_t k = 0; k < state->spill_count; k++)
-		if (state->spills[k].reg.sym == sym)
-			fn(&state->spills[k].reg, arg);
+	each_matching(state, sym, true, fn, arg);
 }
 
 void rk_vstate_each_id(struct rk_vstate *state, uint32_t id,
                        void (*fn)(struct rk_vreg *reg, void *arg), void *arg)
 {
-	if (!id)
-		return;
-	for (uint32_t f = 0; f < state->frame_count; f++)
-		for (unsigned r = 0; r < RK_REG_COUNT; r++)
-			if (state->frames[f].regs[r].id == id)
-				fn(&state->frames[f].regs[r], arg);
-	for (size_t k = 0; k < state->spill_count; k++)
-		if (state->spills[k].reg.id == id)
-			fn(&state->spills[k].reg, arg);
+	each_matching(state, id, false, fn, arg);
+}
+
+bool rk_vstate_drop_ref(struct rk_vstate *state, uint32_t id)
+{
+	for (uint32_t k = 0; k < state->ref_count; k++)
+		if (state->refs[k] == id) {
+			state->refs[k] = state->refs[state->ref_count - 1];
+			state->ref_insn[k] = state->ref_insn[state->ref_count - 1];
+			state->ref_count--;
+			return true;
+		}
+	return false;
 }
 
 /* ---- join ----------------------------------------------------------- */
@@ -411,7 +426,7 @@ bool rk_vstate_contains(const struct rk_vstate *outer, const struct rk_vstate *i
 
 /* ---- printing --------------------------------------------------------- */
 
-static const char *map_name(const struct rk_verifier *v, uint32_t index)
+const char *rk_vmap_name(const struct rk_verifier *v, uint32_t index)
 {
 	return index < v->map_count ? rk_map_def(v->maps[index])->name : "?";
 }
@@ -448,10 +463,10 @@ int rk_vreg_format(const struct rk_verifier *v, const struct rk_vreg *reg, char 
 			return snprintf(buf, len, "fp%s", off);
 		return snprintf(buf, len, "fp[frame %u]%s", reg->aux, off);
 	case RK_VT_MAP_PTR:
-		return snprintf(buf, len, "map(%s)", map_name(v, reg->aux));
+		return snprintf(buf, len, "map(%s)", rk_vmap_name(v, reg->aux));
 	case RK_VT_MAP_VALUE:
 		format_offset(&reg->num, off, sizeof(off));
-		return snprintf(buf, len, "map_value%s(%s)%s", null, map_name(v, reg->aux), off);
+		return snprintf(buf, len, "map_value%s(%s)%s", null, rk_vmap_name(v, reg->aux), off);
 	case RK_VT_MEM:
 		format_offset(&reg->num, off, sizeof(off));
 		return snprintf(buf, len, "%s%s(%u bytes)%s",

@@ -12,23 +12,6 @@
 #define MAP_JSON_MAX_ENTRIES 4096
 #define MAP_JSON_VALUE_LEN 8192
 
-static const char *map_type_name(uint32_t type)
-{
-	switch (type) {
-	case RK_MAP_HASH: return "hash";
-	case RK_MAP_ARRAY: return "array";
-	case RK_MAP_PROG_ARRAY: return "prog_array";
-	case RK_MAP_PERF_EVENT_ARRAY: return "perf_event_array";
-	case RK_MAP_PERCPU_HASH: return "percpu_hash";
-	case RK_MAP_PERCPU_ARRAY: return "percpu_array";
-	case RK_MAP_LRU_HASH: return "lru_hash";
-	case RK_MAP_LRU_PERCPU_HASH: return "lru_percpu_hash";
-	case RK_MAP_RINGBUF: return "ringbuf";
-	case RK_MAP_TIMESERIES: return "timeseries";
-	}
-	return "unknown";
-}
-
 void rkctl_print_json_string(FILE *out, const char *text)
 {
 	fputc('"', out);
@@ -112,7 +95,7 @@ void rkctl_print_maps_json(FILE *out, const struct rk_obj *obj)
 		fprintf(out,
 		        ", \"type\": \"%s\", \"key_size\": %u, \"value_size\": %u, "
 		        "\"max_entries\": %u, \"bytes\": %zu",
-		        map_type_name(def->type), def->key_size, def->value_size, def->max_entries,
+		        rk_map_type_name(def->type), def->key_size, def->value_size, def->max_entries,
 		        rk_map_mem_bytes(map));
 		switch (def->type) {
 		case RK_MAP_RINGBUF:

@@ -126,6 +126,21 @@ static void pointer_add(struct rk_verifier *v, size_t i, struct rk_vreg *dst, un
 	dst->origin = (uint32_t)i;
 }
 
+/*
+ * Two pointers into one object: the context, one stack frame, or one map
+ * value / memory block - the same id (two lookups in one map may return
+ * different values; two blocks of one size are different blocks).
+ */
+static bool same_object(const struct rk_vreg *a, const struct rk_vreg *b)
+{
+	if (a->type != b->type || a->aux != b->aux || a->type == RK_VT_MAP_PTR ||
+	    a->type == RK_VT_FUNC || ((a->flags | b->flags) & RK_VF_MAYBE_NULL))
+		return false;
+	if (a->type == RK_VT_MAP_VALUE || a->type == RK_VT_MEM)
+		return a->id != 0 && a->id == b->id;
+	return true;
+}
+
 static bool sym_shift_alu32(const struct rk_vreg *dst, int64_t k)
 {
 	/* w += k equals r += k when the 32-bit sum cannot wrap. */
@@ -191,9 +206,7 @@ static void alu(struct rk_verifier *v, size_t i, struct rk_vstate *state)
 			return;
 		}
 		if (op == RK_ALU_SUB && rk_vreg_is_ptr(dst) && rk_vreg_is_ptr(&src) &&
-		    dst->type == src.type && dst->aux == src.aux &&
-		    !((dst->flags | src.flags) & RK_VF_MAYBE_NULL) && dst->type != RK_VT_MAP_PTR &&
-		    dst->type != RK_VT_FUNC) {
+		    same_object(dst, &src)) {
 			/* The distance between two pointers into one object is a number. */
 			struct rk_vs num = rk_vs_alu(RK_ALU_SUB, true, 0, 0, false, &dst->num, &src.num);
 			*dst = fresh_scalar(v, num, i);
@@ -261,7 +274,8 @@ static void lddw(struct rk_verifier *v, size_t i, struct rk_vstate *state)
 	const struct rk_map_def *def = rk_map_def(ref->map);
 	if (ref->kind == RK_PSEUDO_MAP_VAL) {
 		*dst = (struct rk_vreg){.type = RK_VT_MAP_VALUE, .aux = index,
-		                        .num = rk_vs_const(ref->off), .origin = (uint32_t)i};
+		                        .num = rk_vs_const(ref->off), .origin = (uint32_t)i,
+		                        .id = RK_VID_GLOBAL_DATA + index};
 		if (def->map_flags & (1u << 7)) /* BPF_F_RDONLY_PROG: .rodata */
 			dst->flags |= RK_VF_READONLY;
 		return;
@@ -312,9 +326,8 @@ static void mark_null(struct rk_vreg *reg, void *arg)
 static void mark_not_null(struct rk_vreg *reg, void *arg)
 {
 	(void)arg;
+	/* The id stays: it names the object (same_object) as well as the NULL check. */
 	reg->flags &= (uint8_t)~RK_VF_MAYBE_NULL;
-	if (!(reg->flags & RK_VF_RINGBUF))
-		reg->id = 0;
 }
 
 /* Which edge of "ptr OP 0" is the NULL one: JEQ taken, JNE fall-through. */
@@ -353,11 +366,6 @@ static void null_check(struct rk_verifier *v, size_t i, struct rk_vstate *state,
 	(void)i;
 }
 
-static bool same_object(const struct rk_vreg *a, const struct rk_vreg *b)
-{
-	return a->type == b->type && a->aux == b->aux && a->type != RK_VT_MAP_PTR &&
-	       a->type != RK_VT_FUNC && !((a->flags | b->flags) & RK_VF_MAYBE_NULL);
-}
 
 static void cond_jump(struct rk_verifier *v, size_t i, struct rk_vstate *state,
                       struct rk_vstep *out)

@@ -44,6 +44,9 @@ enum rk_vtype {
 	RK_VT_FUNC,         /* the address of the function at instruction aux */
 };
 
+/* Ids of global data values (one object per map); fresh ids count up from 1. */
+#define RK_VID_GLOBAL_DATA 0x80000000u
+
 #define RK_VF_MAYBE_NULL 0x01   /* not yet compared with 0 */
 #define RK_VF_READONLY   0x02   /* the program may not write through it */
 #define RK_VF_RINGBUF    0x04   /* a ring-buffer record: submit or discard it */
@@ -52,7 +55,8 @@ struct rk_vreg {
 	struct rk_vs num;     /* scalar: its value; pointer: its offset from the base */
 	int64_t sym_off;      /* value = value of symbol sym + sym_off (when sym != 0) */
 	uint32_t sym;         /* symbolic identity: equal symbols, equal values */
-	uint32_t id;          /* NULL-check / ring-buffer reference identity */
+	uint32_t id;          /* the object a map value / memory pointer points into: NULL
+	                       * checks, ring-buffer references, same_object() */
 	uint32_t aux;         /* map index, memory size, function start, or frame */
 	uint32_t origin;      /* instruction that produced it (for messages) */
 	uint8_t type;         /* enum rk_vtype */

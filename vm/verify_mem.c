@@ -311,6 +311,7 @@ void rk_vload(struct rk_verifier *v, size_t i, struct rk_vstate *state, unsigned
 				         size, (long long)acc.lo, field->name ? field->name : "?",
 				         field->off);
 			value = (struct rk_vreg){.type = RK_VT_MEM, .aux = field->mem_size,
+			                         .id = ++v->next_id,
 			                         .num = rk_vs_const(0),
 			                         .flags = field->writable ? 0 : RK_VF_READONLY};
 		}

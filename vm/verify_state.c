@@ -183,8 +183,7 @@ static bool nullable(const struct rk_vreg *reg)
 static struct rk_vreg maybe_null(struct rk_verifier *v, const struct rk_vreg *ptr)
 {
 	struct rk_vreg out = *ptr;
-	if (!(out.flags & RK_VF_MAYBE_NULL) || !out.id)
-		out.id = ++v->next_id;
+	out.id = ++v->next_id; /* copies checked elsewhere are not this value */
 	out.flags |= RK_VF_MAYBE_NULL;
 	out.sym = 0, out.sym_off = 0;
 	return out;
@@ -210,8 +209,8 @@ static struct rk_vreg reg_join(struct rk_verifier *v, const struct rk_vreg *a,
 	if (a->sym != b->sym || a->sym_off != b->sym_off)
 		out.sym = 0, out.sym_off = 0;
 	if (a->id != b->id) {
-		/* A ring-buffer record is the same record on both paths or a bug. */
-		out.id = (out.flags & (RK_VF_MAYBE_NULL | RK_VF_RINGBUF)) ? ++v->next_id : 0;
+		/* Different objects on the two paths: a new one, equal to no other. */
+		out.id = ++v->next_id;
 	}
 	if (a->origin != b->origin && !(out.flags & RK_VF_MAYBE_NULL))
 		out.origin = a->origin < b->origin ? a->origin : b->origin;
@@ -374,7 +373,8 @@ static bool reg_contains(const struct rk_vreg *outer, const struct rk_vreg *inne
 			return false;
 		if ((inner->flags & RK_VF_MAYBE_NULL) && !(outer->flags & RK_VF_MAYBE_NULL))
 			return false;
-		if ((outer->flags & (RK_VF_MAYBE_NULL | RK_VF_RINGBUF)) && outer->id != inner->id)
+		if ((outer->type == RK_VT_MAP_VALUE || outer->type == RK_VT_MEM) &&
+		    outer->id != inner->id)
 			return false;
 	}
 	return rk_vs_contains(&outer->num, &inner->num);

@@ -1026,7 +1026,7 @@ Test(verify, too_complex_is_e2big)
  * Scaled by 1000 and added back, it moves the pointer 48000 bytes out of
  * the map; the checked run stops with bad-access at insn 19.
  */
-VERIFY_BUG_CASE(bug_values_of_two_lookups_subtracted, VERIFY_REJECT, 16, "-= on pointer r7",
+VERIFY_REJECT_CASE(fixed_values_of_two_lookups_subtracted, 16, "-= on pointer r7",
 	.source = "stw [%r10-4], 0\n"
 	          "mov %r2, %r10\n"
 	          "add %r2, -4\n"
@@ -1053,7 +1053,7 @@ VERIFY_BUG_CASE(bug_values_of_two_lookups_subtracted, VERIFY_REJECT, 16, "-= on 
  * The same confusion in a comparison: value1 != value0 is "never" to the
  * verifier, so it never analyses the branch - which is always taken.
  */
-VERIFY_BUG_CASE(bug_values_of_two_lookups_compared, VERIFY_REJECT, 15, "comparing pointer r0",
+VERIFY_REJECT_CASE(fixed_values_of_two_lookups_compared, 15, "comparing pointer r0",
 	.source = "stw [%r10-4], 0\n"
 	          "mov %r2, %r10\n"
 	          "add %r2, -4\n"
@@ -1082,7 +1082,7 @@ VERIFY_BUG_CASE(bug_values_of_two_lookups_compared, VERIFY_REJECT, 15, "comparin
  * ring-buffer record and the 16 bytes behind ctx->calib.  Their difference
  * (the distance between two daemon allocations) is returned to the host.
  */
-VERIFY_BUG_CASE(bug_record_minus_context_buffer_leaks_address, VERIFY_REJECT, 9,
+VERIFY_REJECT_CASE(fixed_record_minus_context_buffer_leaks_address, 9,
 	"-= on pointer r7",
 	.source = VERIFY_RESERVE_16
 	          "jeq %r0, 0, out\n"
@@ -1097,7 +1097,7 @@ VERIFY_BUG_CASE(bug_record_minus_context_buffer_leaks_address, VERIFY_REJECT, 9,
 	          "exit\n")
 
 /* ...and compared: record != calib is "never", the branch is skipped, and taken. */
-VERIFY_BUG_CASE(bug_record_and_context_buffer_compared, VERIFY_REJECT, 8, "comparing pointer r0",
+VERIFY_REJECT_CASE(fixed_record_and_context_buffer_compared, 8, "comparing pointer r0",
 	.source = VERIFY_RESERVE_16
 	          "jeq %r0, 0, out\n"
 	          "ldxdw %r6, [%r9+24]\n"
@@ -1202,7 +1202,7 @@ VERIFY_BUG_CASE(bug_const_string_checked_in_wrong_entry, VERIFY_REJECT, 13, "bpf
  * (checked run: bad-access at insn 16; returning r7 instead leaks the
  * address).
  */
-VERIFY_BUG_CASE(bug_null_check_through_joined_id, VERIFY_REJECT, 15, "pointer",
+VERIFY_REJECT_CASE(fixed_null_check_through_joined_id, 15, "pointer",
 	.source = "mov %r9, %r1\n"
 	          "stw [%r10-4], 0\n"
 	          "mov %r2, %r10\n"

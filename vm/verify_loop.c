@@ -461,7 +461,10 @@ static bool try_guarded(struct rk_verifier *v, struct attempt *at, struct rk_vli
 		if (try_guarded_once(v, at, exits, cost_in, why, why_len, body_error, body_error_len,
 		                     body_error_insn))
 			return true;
-		if (!at->reclassified)
+		/* An equality-exit count assumed the other side of the test never
+		 * changes; once anything assumed constant turns out to change, it no
+		 * longer holds. */
+		if (!at->reclassified || at->trips != UINT64_MAX)
 			return false;
 	}
 	return false;

@@ -331,9 +331,10 @@ void rk_vstate_join(struct rk_verifier *v, struct rk_vstate **into, struct rk_vs
 			if (same_spill_place(sa, &from->spills[m]))
 				match = &from->spills[m];
 		if (match) {
+			struct rk_vspill before = *sa; /* the join below overwrites what it held */
 			sa->reg = reg_join(v, &sa->reg, &match->reg);
 			if (sa->reg.type == RK_VT_CONFLICT || sa->reg.type == RK_VT_UNINIT) {
-				forget_pointer_bytes(a, sa);
+				forget_pointer_bytes(a, &before);
 				forget_pointer_bytes(a, match);
 				rk_vspill_remove_at(a, k);
 				continue;

@@ -1518,3 +1518,36 @@ VERIFY_REJECT_CASE(atomic_at_variable_stack_offset, 8, "atomic operation on the 
 	          "lock add [%r3+0], %r1\n" /* 8 */
 	          "mov %r0, 0\n"
 	          "exit\n")
+
+/* Regression (found by rk-verify-gen): a slot holding a pointer on one path and a
+ * number on the other must not read back as a number where the paths meet. */
+VERIFY_REJECT_CASE(pointer_or_number_slot_is_not_a_number, 9, "not initialised",
+	.source = "stdw [%r10-40], 5\n"
+	          "stdw [%r10-24], 3\n"
+	          "mov %r2, %r10\n"
+	          "add %r2, -24\n"
+	          "lddw %r1, map_by_fd 1\n"
+	          "call 1\n"
+	          "jeq %r0, 0, join\n"
+	          "stxdw [%r10-40], %r0\n"
+	          "join:\n"
+	          "ldxdw %r7, [%r10-40]\n" /* 9 */
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+/* Regression (found by rk-verify-gen): the exit test compares with r8, which the body
+ * changes by r6 (0 on the first iteration only); the count "until r6 meets r8" is void. */
+VERIFY_REJECT_CASE(loop_exit_test_against_changing_register, 6, "may touch offsets",
+	.source = "mov %r6, 0\n"
+	          "mov %r8, 2\n"
+	          "loop:\n"
+	          "mov %r3, %r6\n"
+	          "lsh %r3, 2\n"
+	          "mov %r4, %r10\n"
+	          "add %r4, %r3\n"
+	          "stw [%r4-8], 1\n" /* 6 */
+	          "add %r8, %r6\n"
+	          "add %r6, 1\n"
+	          "jne32 %r6, %r8, loop\n"
+	          "mov %r0, 0\n"
+	          "exit\n")

@@ -28,6 +28,9 @@ static bool map_type_ok(uint32_t helper, uint32_t type, const char **wanted)
 {
 	switch (helper) {
 	case BPF_FUNC_map_lookup_elem:
+		/* A time series hands out its latest sample (read-only: see below). */
+		*wanted = "a hash, array or timeseries map";
+		return is_data_map(type) || type == RK_MAP_TIMESERIES;
 	case BPF_FUNC_map_update_elem:
 	case BPF_FUNC_map_delete_elem:
 		*wanted = "a hash or array map";
@@ -52,11 +55,15 @@ static bool map_type_ok(uint32_t helper, uint32_t type, const char **wanted)
 	return true;
 }
 
-static void describe(const struct rk_verifier *v, const struct rk_vreg *reg, char *buf,
-                     size_t len)
+/* reg, formatted into buf: for messages, so only on the way to rk_vfail(). */
+static const char *describe(const struct rk_verifier *v, const struct rk_vreg *reg, char *buf,
+                            size_t len)
 {
 	rk_vreg_format(v, reg, buf, len);
+	return buf;
 }
+
+#define DESCRIBE(reg) describe(v, (reg), value, sizeof(value))
 
 static void clobber_caller_saved(struct rk_vframe *frame)
 {
@@ -69,18 +76,17 @@ static void size_arg(struct rk_verifier *v, size_t i, const char *helper, unsign
                      const struct rk_vreg *reg, bool zero_ok, uint64_t *min, uint64_t *max)
 {
 	char value[160];
-	describe(v, reg, value, sizeof(value));
 	if (reg->type != RK_VT_SCALAR)
 		rk_vfail(v, i, "%s: %s (a size) must be a number, is %s", helper, rk_vreg_name(r),
-		         value);
+		         DESCRIBE(reg));
 	if (reg->num.smin < 0 || reg->num.umax > RK_VMAX_VAR_OFF)
 		rk_vfail(v, i,
 		         "%s: size %s may be %s; bound it (e.g. if (n > sizeof(buf)) n = "
 		         "sizeof(buf)) before the call",
-		         helper, rk_vreg_name(r), value);
+		         helper, rk_vreg_name(r), DESCRIBE(reg));
 	if (!zero_ok && reg->num.umin == 0)
 		rk_vfail(v, i, "%s: size %s may be 0 (%s); this helper needs at least 1 byte", helper,
-		         rk_vreg_name(r), value);
+		         rk_vreg_name(r), DESCRIBE(reg));
 	*min = reg->num.umin;
 	*max = reg->num.umax;
 }
@@ -93,42 +99,91 @@ static struct rk_map *arg_map(struct rk_verifier *v, size_t i, const char *helpe
 	return v->maps[map_reg->aux];
 }
 
+enum const_str_problem { STR_OK, STR_NOT_CONST, STR_WHICH_ENTRY, STR_NO_NUL };
+
+/* The string reg points to in read-only global data, or NULL and why not. */
+static const char *const_str_find(const struct rk_verifier *v, const struct rk_vreg *reg,
+                                  enum const_str_problem *problem)
+{
+	if (reg->type != RK_VT_MAP_VALUE || !(reg->flags & RK_VF_READONLY) ||
+	    !rk_vs_is_const(&reg->num)) {
+		*problem = STR_NOT_CONST;
+		return NULL;
+	}
+	struct rk_map *map = v->maps[reg->aux];
+	const struct rk_map_def *def = rk_map_def(map);
+	/* The bytes checked must be the ones the helper reads.  A direct address
+	 * (lddw of global data) is in entry 0 of its array (prog_maps.c); a lookup
+	 * result may be in any entry, and which one is not tracked - unless there
+	 * is only one (a lookup of any other key returns NULL). */
+	if (reg->id != RK_VID_GLOBAL_DATA + reg->aux &&
+	    (def->type != RK_MAP_ARRAY || def->max_entries != 1)) {
+		*problem = STR_WHICH_ENTRY;
+		return NULL;
+	}
+	uint32_t key = 0;
+	const char *data = rk_map_lookup(map, &key);
+	uint32_t size = def->value_size;
+	if (!data || reg->num.umin >= size ||
+	    !memchr(data + reg->num.umin, '\0', size - reg->num.umin)) {
+		*problem = STR_NO_NUL;
+		return NULL;
+	}
+	*problem = STR_OK;
+	return data + reg->num.umin;
+}
+
 /* A NUL-terminated string in read-only global data (.rodata). */
 static const char *const_str_arg(struct rk_verifier *v, size_t i, const char *helper,
                                  unsigned r, const struct rk_vreg *reg)
 {
+	enum const_str_problem problem;
+	const char *str = const_str_find(v, reg, &problem);
+	if (str)
+		return str;
 	char value[160];
-	describe(v, reg, value, sizeof(value));
-	if (reg->type != RK_VT_MAP_VALUE || !(reg->flags & RK_VF_READONLY) ||
-	    !rk_vs_is_const(&reg->num))
+	switch (problem) {
+	case STR_NOT_CONST:
 		rk_vfail(v, i,
 		         "%s: %s (%s) must point to a constant string in read-only data (a string "
 		         "literal or a const global)",
-		         helper, rk_vreg_name(r), value);
-	struct rk_map *map = v->maps[reg->aux];
-	uint32_t key = 0;
-	const char *data = rk_map_lookup(map, &key);
-	uint32_t size = rk_map_def(map)->value_size;
-	if (!data || reg->num.umin >= size || !memchr(data + reg->num.umin, '\0', size - reg->num.umin))
+		         helper, rk_vreg_name(r), DESCRIBE(reg));
+	case STR_WHICH_ENTRY: {
+		const struct rk_map_def *def = rk_map_def(v->maps[reg->aux]);
+		rk_vfail(v, i,
+		         "%s: %s (%s) points into one of the %u values of map '%s', and the "
+		         "verifier does not know which, so it cannot check the string; pass a "
+		         "string literal or a const global",
+		         helper, rk_vreg_name(r), DESCRIBE(reg), def->max_entries, def->name);
+	}
+	default:
 		rk_vfail(v, i, "%s: the string at %s (%s) is not NUL-terminated within its object",
-		         helper, rk_vreg_name(r), value);
-	return data + reg->num.umin;
+		         helper, rk_vreg_name(r), DESCRIBE(reg));
+	}
 }
 
 /*
  * A format's %s would make the helper read a string at whatever number the
  * program passes - the daemon's own memory.  Formats must be constants
  * (bpf_printk makes them so) and must not use %s.
+ *
+ * Returns the number of conversions: every '%' that does not start "%%".
+ * The helpers (helpers_format.c) read one argument per conversion and no
+ * more; their parser skips "%%" exactly as here, and a valid conversion
+ * never contains a '%', so this count is never below theirs (a format it
+ * over-counts is one they refuse before reading any argument).
  */
-static void check_format(struct rk_verifier *v, size_t i, const char *helper, unsigned r,
-                         const struct rk_vreg *reg)
+static unsigned check_format(struct rk_verifier *v, size_t i, const char *helper, unsigned r,
+                             const struct rk_vreg *reg)
 {
 	const char *fmt = const_str_arg(v, i, helper, r, reg);
+	unsigned conversions = 0;
 	for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 1, '%')) {
 		if (p[1] == '%') {
 			p++;
 			continue;
 		}
+		conversions++;
 		const char *conv = p + 1;
 		while (*conv && strchr("0123456789+- lh", *conv))
 			conv++;
@@ -139,6 +194,7 @@ static void check_format(struct rk_verifier *v, size_t i, const char *helper, un
 			         "bpf_probe_read_user_str instead",
 			         helper);
 	}
+	return conversions;
 }
 
 static void release_record(struct rk_verifier *v, size_t i, struct rk_vstate *state,
@@ -168,6 +224,7 @@ void rk_vcall_helper(struct rk_verifier *v, size_t i, struct rk_vstate **statep)
 	const struct rk_vreg *record = NULL;
 	uint64_t alloc_size = 0;
 	char value[160];
+	unsigned arg_count = RK_HELPER_MAX_ARGS; /* arguments the helper reads */
 
 	for (unsigned a = 0; a < RK_HELPER_MAX_ARGS; a++) {
 		enum rk_arg_kind kind = proto->args[a];
@@ -175,10 +232,27 @@ void rk_vcall_helper(struct rk_verifier *v, size_t i, struct rk_vstate **statep)
 			break;
 		unsigned r = a + 1;
 		struct rk_vreg *reg = &frame->regs[r];
-		describe(v, reg, value, sizeof(value));
+		if (id == BPF_FUNC_trace_printk && a == 2) {
+			/* The values r3..r5 are read only as far as the format converts
+			 * (bpf_printk("v=%d\n", v) sets r1..r3; helpers_format.c): check
+			 * those, and ignore the rest whatever they hold.  A format that is
+			 * not a constant string is refused after the loop; until then,
+			 * every value counts. */
+			enum const_str_problem problem;
+			bool values_only = true; /* the prototype this relies on: r3..r5 values */
+			for (unsigned rest = a; rest < RK_HELPER_MAX_ARGS; rest++)
+				values_only &= proto->args[rest] == RK_ARG_ANYTHING;
+			if (values_only && const_str_find(v, &frame->regs[1], &problem)) {
+				unsigned used = check_format(v, i, name, 1, &frame->regs[1]);
+				if (used < RK_HELPER_MAX_ARGS - a)
+					arg_count = a + used;
+			}
+		}
+		if (a >= arg_count)
+			break;
 		if (reg->type == RK_VT_UNINIT || reg->type == RK_VT_CONFLICT)
 			rk_vfail(v, i, "%s: argument %s is not initialised (%s)", name, rk_vreg_name(r),
-			         value);
+			         DESCRIBE(reg));
 		switch (kind) {
 		case RK_ARG_NONE:
 			break;
@@ -189,21 +263,21 @@ void rk_vcall_helper(struct rk_verifier *v, size_t i, struct rk_vstate **statep)
 			    id != BPF_FUNC_probe_read_user_str)
 				rk_vfail(v, i,
 				         "%s: passing pointer %s (%s) would reveal the daemon's addresses",
-				         name, rk_vreg_name(r), value);
+				         name, rk_vreg_name(r), DESCRIBE(reg));
 			break;
 		case RK_ARG_SCALAR:
 			if (reg->type != RK_VT_SCALAR)
 				rk_vfail(v, i,
 				         "%s: %s must be a number, but holds a pointer (%s); passing it "
 				         "would reveal the daemon's addresses",
-				         name, rk_vreg_name(r), value);
+				         name, rk_vreg_name(r), DESCRIBE(reg));
 			if (id == BPF_FUNC_loop && a == 0)
 				nr_reg = reg;
 			break;
 		case RK_ARG_CONST_MAP_PTR: {
 			if (reg->type != RK_VT_MAP_PTR)
 				rk_vfail(v, i, "%s: %s must be a map (lddw of a map), is %s", name,
-				         rk_vreg_name(r), value);
+				         rk_vreg_name(r), DESCRIBE(reg));
 			const char *wanted;
 			uint32_t type = rk_map_def(v->maps[reg->aux])->type;
 			if (!map_type_ok(id, type, &wanted))
@@ -246,14 +320,14 @@ void rk_vcall_helper(struct rk_verifier *v, size_t i, struct rk_vstate **statep)
 			if (reg->type != RK_VT_SCALAR || !rk_vs_is_const(&reg->num) ||
 			    reg->num.umin > RK_VMAX_VAR_OFF)
 				rk_vfail(v, i, "%s: the size %s (%s) must be a constant (sizeof the record)",
-				         name, rk_vreg_name(r), value);
+				         name, rk_vreg_name(r), DESCRIBE(reg));
 			alloc_size = reg->num.umin;
 			break;
 		case RK_ARG_PTR_TO_CTX:
 			if (reg->type != RK_VT_CTX || !rk_vs_is_const(&reg->num) || reg->num.umin != 0)
 				rk_vfail(v, i, "%s: %s must be the context the program received (r1 at "
 				         "entry), is %s",
-				         name, rk_vreg_name(r), value);
+				         name, rk_vreg_name(r), DESCRIBE(reg));
 			break;
 		case RK_ARG_PTR_TO_RINGBUF_REC:
 			record = reg;
@@ -262,7 +336,7 @@ void rk_vcall_helper(struct rk_verifier *v, size_t i, struct rk_vstate **statep)
 		case RK_ARG_PTR_TO_FUNC:
 			if (reg->type != RK_VT_FUNC)
 				rk_vfail(v, i, "%s: %s must be a function (the callback), is %s", name,
-				         rk_vreg_name(r), value);
+				         rk_vreg_name(r), DESCRIBE(reg));
 			func_reg = reg;
 			if (id == BPF_FUNC_loop)
 				ctx_reg = &frame->regs[r + 1];
@@ -318,6 +392,10 @@ void rk_vcall_helper(struct rk_verifier *v, size_t i, struct rk_vstate **statep)
 		                       .num = rk_vs_const(0)};
 		if (rk_map_def(v->maps[map_reg->aux])->map_flags & (1u << 7))
 			r0->flags |= RK_VF_READONLY;
+		/* The latest sample of a time series is history: writing it would
+		 * rewrite a pushed value (and the ring's bookkeeping sits next to it). */
+		if (rk_map_def(v->maps[map_reg->aux])->type == RK_MAP_TIMESERIES)
+			r0->flags |= RK_VF_READONLY;
 		break;
 	case RK_RET_MEM_OR_NULL:
 		if (state->ref_count == RK_VMAX_REFS)
@@ -344,12 +422,11 @@ static void release_record(struct rk_verifier *v, size_t i, struct rk_vstate *st
                            const char *helper, unsigned r, const struct rk_vreg *reg)
 {
 	char value[160];
-	describe(v, reg, value, sizeof(value));
 	if (reg->type != RK_VT_MEM || !(reg->flags & RK_VF_RINGBUF))
 		rk_vfail(v, i,
 		         "%s: %s (%s) must be a record from bpf_ringbuf_reserve (a record already "
 		         "submitted or discarded cannot be released again)",
-		         helper, rk_vreg_name(r), value);
+		         helper, rk_vreg_name(r), DESCRIBE(reg));
 	if (reg->flags & RK_VF_MAYBE_NULL)
 		rk_vfail(v, i,
 		         "%s: %s may be NULL here; check the result of bpf_ringbuf_reserve (insn %u) "
@@ -357,7 +434,7 @@ static void release_record(struct rk_verifier *v, size_t i, struct rk_vstate *st
 		         helper, rk_vreg_name(r), reg->origin);
 	if (!rk_vs_is_const(&reg->num) || reg->num.umin != 0)
 		rk_vfail(v, i, "%s: %s (%s) must point to the start of the record", helper,
-		         rk_vreg_name(r), value);
+		         rk_vreg_name(r), DESCRIBE(reg));
 	uint32_t id = reg->id;
 	if (!rk_vstate_drop_ref(state, id))
 		rk_vfail(v, i, "%s: the record in %s was already submitted or discarded", helper,

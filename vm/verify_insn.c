@@ -120,7 +120,8 @@ static void pointer_add(struct rk_verifier *v, size_t i, struct rk_vreg *dst, un
 	}
 	dst->num = num;
 	if (dst->sym && rk_vs_is_const(&scalar->num))
-		dst->sym_off += subtract ? -(int64_t)scalar->num.umin : (int64_t)scalar->num.umin;
+		dst->sym_off = subtract ? rk_vwrap_sub(dst->sym_off, (int64_t)scalar->num.umin)
+		                        : rk_vwrap_add(dst->sym_off, (int64_t)scalar->num.umin);
 	else
 		dst->sym = 0, dst->sym_off = 0;
 	dst->origin = (uint32_t)i;
@@ -186,6 +187,14 @@ static void alu(struct rk_verifier *v, size_t i, struct rk_vstate *state)
 	}
 	if (op != RK_ALU_MOV)
 		need_init(v, i, dst, d);
+	if (op == RK_ALU_MOV) {
+		/* movsx (off 8/16/32): dst is overwritten, whatever it held; only the
+		 * source must be a number (sign-extending part of an address would
+		 * make a number of it). */
+		if (rk_vreg_is_ptr(&src))
+			pointer_op_fail(v, i, insn->src_reg, op, alu64, &src);
+		*dst = rk_vreg_scalar(rk_vs_unknown());
+	}
 
 	if (rk_vreg_is_ptr(dst) || rk_vreg_is_ptr(&src)) {
 		if (!alu64)
@@ -225,7 +234,7 @@ static void alu(struct rk_verifier *v, size_t i, struct rk_vstate *state)
 		if (!alu64)
 			k = (int32_t)(uint32_t)k;
 		if (op == RK_ALU_SUB)
-			k = -k;
+			k = rk_vwrap_sub(0, k);
 		if (!alu64 && !sym_shift_alu32(dst, k))
 			shift_sym = false;
 	}
@@ -237,7 +246,7 @@ static void alu(struct rk_verifier *v, size_t i, struct rk_vstate *state)
 	*dst = fresh_scalar(v, num, i);
 	if (shift_sym) {
 		dst->sym = sym;
-		dst->sym_off = sym_off + k;
+		dst->sym_off = rk_vwrap_add(sym_off, k);
 	}
 }
 
@@ -297,7 +306,7 @@ static void narrow_equal(struct rk_vreg *reg, void *arg)
 	struct shift_arg *shift = arg;
 	if (reg->type != RK_VT_SCALAR)
 		return;
-	int64_t delta = reg->sym_off - shift->base_off;
+	int64_t delta = rk_vwrap_sub(reg->sym_off, shift->base_off);
 	struct rk_vs k = rk_vs_const((uint64_t)delta);
 	struct rk_vs shifted = rk_vs_alu(RK_ALU_ADD, true, 0, 0, false, &shift->num, &k);
 	/* Intersect by refining with equality against the shifted value. */

@@ -143,6 +143,7 @@ struct rk_vloop_ctx {
 	const struct rk_vloop *loop;
 	struct rk_vhint hints[RK_VMAX_HINTS];
 	size_t hint_count;
+	uint32_t sym_base;                /* symbols above it were made inside the loop */
 };
 
 struct rk_verifier {
@@ -176,6 +177,21 @@ struct rk_verifier {
 	void **live;
 	size_t live_count, live_cap;
 };
+
+/*
+ * Symbolic offsets are differences of 64-bit values, meant modulo 2^64 like
+ * the values themselves: computed with these, never with a signed + or -
+ * that could overflow (undefined in C) on a program's large constants.
+ */
+static inline int64_t rk_vwrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+static inline int64_t rk_vwrap_sub(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
 
 /* verify.c */
 _Noreturn void rk_vfail(struct rk_verifier *v, size_t insn, const char *fmt, ...)

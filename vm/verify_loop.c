@@ -18,7 +18,11 @@
  * contained in what was assumed.  By induction over the iterations, every
  * run of the loop stays inside the widened state, so pass C's verdict on
  * every access holds for every iteration, and the loop runs at most B + 1
- * times - which gives the instruction bound.  A candidate W that fails is
+ * times - which gives the instruction bound.  That count holds only if the
+ * controlling variable really moves by d each time: one step beyond W must
+ * not wrap around the signed range (where "<= W" would pass again), so such
+ * a W is refused; the other induction variables are widened as the machine
+ * computes them, wrapping included.  A candidate W that fails is
  * dropped and the next tried; when none works, the loop is rejected.
  */
 #include <errno.h>
@@ -67,6 +71,14 @@ static bool numeric(const struct rk_vreg *reg)
 	        !(reg->flags & RK_VF_MAYBE_NULL));
 }
 
+static bool same_hint(const struct rk_vhint *a, const struct rk_vhint *b)
+{
+	return a->sym == b->sym && a->sym_off == b->sym_off && a->nmin == b->nmin &&
+	       a->nmax == b->nmax && a->insn == b->insn && a->op == b->op &&
+	       a->jmp32 == b->jmp32 && a->reg == b->reg && a->other_reg == b->other_reg &&
+	       a->other_sym == b->other_sym && a->other_sym_off == b->other_sym_off;
+}
+
 void rk_vloop_hint(struct rk_verifier *v, size_t i, const struct rk_vreg *a,
                    const struct rk_vreg *b)
 {
@@ -77,17 +89,27 @@ void rk_vloop_hint(struct rk_verifier *v, size_t i, const struct rk_vreg *a,
 			const struct rk_vreg *var = side ? b : a, *other = side ? a : b;
 			if (side && !use_reg)
 				continue;
-			if (!var->sym || (other->sym == var->sym) || ctx->hint_count == RK_VMAX_HINTS)
+			/* Only a value that entered the loop can be one of its induction
+			 * variables: a symbol made inside (a load, an inner loop's counter)
+			 * would only take a slot the loop's own test may need. */
+			if (!var->sym || var->sym > ctx->sym_base || (other->sym == var->sym) ||
+			    ctx->hint_count == RK_VMAX_HINTS)
 				continue;
 			int reg = side ? insn->src_reg : insn->dst_reg;
 			int other_reg = side ? insn->dst_reg : (use_reg ? insn->src_reg : -1);
-			ctx->hints[ctx->hint_count++] = (struct rk_vhint){
+			struct rk_vhint hint = {
 				.sym = var->sym, .sym_off = var->sym_off,
 				.nmin = other->num.smin, .nmax = other->num.smax,
 				.insn = (uint32_t)i, .op = RK_OP(insn->code),
 				.jmp32 = RK_CLASS(insn->code) == RK_CLS_JMP32, .reg = (int8_t)reg,
 				.other_reg = (int8_t)other_reg, .other_sym = other->sym,
 				.other_sym_off = other->sym_off};
+			/* An inner loop walks its body several times: one slot per test. */
+			bool seen = false;
+			for (size_t k = 0; k < ctx->hint_count && !seen; k++)
+				seen = same_hint(&ctx->hints[k], &hint);
+			if (!seen)
+				ctx->hints[ctx->hint_count++] = hint;
 		}
 	}
 }
@@ -129,7 +151,7 @@ static size_t classify(struct rk_verifier *v, struct rk_vstate *entry, struct rk
 		    !same_kind(in, out)) {
 			var->cls = VAR_CHANGED;
 		} else if (in->sym && out->sym == in->sym) {
-			var->step = out->sym_off - in->sym_off;
+			var->step = rk_vwrap_sub(out->sym_off, in->sym_off);
 			var->cls = var->step == 0 ? VAR_INVARIANT : VAR_INDUCTION;
 			if (var->cls == VAR_INDUCTION && !numeric(in))
 				var->cls = VAR_CHANGED;
@@ -150,21 +172,38 @@ static int64_t sat_add(int64_t a, int64_t b)
 	return a + b;
 }
 
-/* The widened value of an induction variable over B + 1 iterations. */
+/*
+ * The widened value of an induction variable over B + 1 iterations: every
+ * start + k * step, k in [0, B], as the machine computes it (modulo 2^64).
+ * Where that sum cannot leave the signed range, the signed bounds hold;
+ * else where it cannot leave the unsigned range, the unsigned ones; else
+ * it may wrap around and any value is possible.  (Saturating instead would
+ * claim bounds the wrapped values break.)
+ */
 static struct rk_vs widen_induction(const struct rk_vs *start, int64_t step, uint64_t trips)
 {
-	int64_t span = step * (int64_t)trips; /* |step| * trips <= 2^40, checked by the caller */
-	int64_t lo = sat_add(start->smin, span < 0 ? span : 0);
-	int64_t hi = sat_add(start->smax, span > 0 ? span : 0);
-	struct rk_vs out = rk_vs_srange(lo, hi);
-	/* Low bits the step never changes keep what the start knew of them. */
 	uint64_t magnitude = step < 0 ? 0 - (uint64_t)step : (uint64_t)step;
+	uint64_t span = magnitude * trips; /* <= 2^40, checked by the caller */
+	struct rk_vs out;
+	if (step > 0 && start->smax <= INT64_MAX - (int64_t)span)
+		out = rk_vs_srange(start->smin, start->smax + (int64_t)span);
+	else if (step < 0 && start->smin >= INT64_MIN + (int64_t)span)
+		out = rk_vs_srange(start->smin - (int64_t)span, start->smax);
+	else if (step > 0 && start->umax <= UINT64_MAX - span)
+		out = rk_vs_urange(start->umin, start->umax + span);
+	else if (step < 0 && start->umin >= span)
+		out = rk_vs_urange(start->umin - span, start->umax);
+	else
+		out = rk_vs_unknown();
+	/* Low bits the step never changes keep what the start knew of them (wrapping
+	 * or not: adding a multiple of 2^b leaves bits below b alone). */
 	uint64_t low = (magnitude & (0 - magnitude)) - 1; /* bits below the lowest set bit */
 	if ((start->tmask & low) == 0 && low) {
+		struct rk_vs plain = out;
 		out.tval = (out.tval & ~low) | (start->tval & low);
 		out.tmask &= ~low;
 		if (!rk_vs_sync(&out))
-			out = rk_vs_srange(lo, hi);
+			out = plain;
 	}
 	return out;
 }
@@ -177,7 +216,8 @@ struct attempt {
 	size_t control;                   /* index of the controlling variable */
 	int64_t limit;                    /* W (step > 0) or L (step < 0) */
 	uint64_t trips;                   /* UINT64_MAX, or proven otherwise (equality exit) */
-	bool reclassified;                /* a value assumed constant was not: try again */
+	bool reclassified;                /* a value assumed constant (or moving by a
+	                                   * constant step) was not: try again */
 };
 
 /* Pass C for one candidate limit.  true: verified, exits appended. */
@@ -201,6 +241,27 @@ static bool try_bound(struct rk_verifier *v, struct attempt *at, struct rk_vlist
 	if (trips > RK_VMAX_TRIPS) {
 		snprintf(why, why_len, "it may iterate %llu times", (unsigned long long)trips);
 		return false;
+	}
+	if (at->trips == UINT64_MAX) {
+		/*
+		 * The count above is B only if the control variable moves by exactly d
+		 * each time: from at most max(W, start) (at least min(W, start) for a
+		 * negative step) one more step must not wrap around the signed range,
+		 * where the "<= W" test on the back edge would pass again (W = INT64_MAX
+		 * even passes every value).
+		 */
+		int64_t top = d > 0 ? (at->limit > c0->num.smax ? at->limit : c0->num.smax)
+		                    : (at->limit < c0->num.smin ? at->limit : c0->num.smin);
+		if (d > 0 ? top > INT64_MAX - d : top < INT64_MIN - d) {
+			char name[48];
+			var_name(control, name, sizeof(name));
+			snprintf(why, why_len,
+			         "%s may wrap around past %s (it may be %lld before a step of %+lld), "
+			         "so a limit of %lld does not stop it",
+			         name, d > 0 ? "INT64_MAX" : "INT64_MIN", (long long)top, (long long)d,
+			         (long long)at->limit);
+			return false;
+		}
 	}
 
 	struct rk_vstate *widened = rk_vstate_copy(v, at->entry);
@@ -277,15 +338,23 @@ static bool try_bound(struct rk_verifier *v, struct attempt *at, struct rk_vlist
 				continue;
 			struct rk_vreg *out = var_in(back, var);
 			char name[48];
-			var_name(var, name, sizeof(name));
 			if (!out || out->sym != var->head_sym || out->sym_off != var->step) {
+				var_name(var, name, sizeof(name));
 				snprintf(why, why_len, "%s does not change by %+lld on every path through the "
 				         "body", name, (long long)var->step);
 				ok = false;
+				/* Pass A saw one step (sum += i with i constant in the first
+				 * iteration); later ones differ.  Anything but the control
+				 * variable can be tried again as a value that changes. */
+				if (n != at->control) {
+					var->cls = VAR_CHANGED;
+					at->reclassified = true;
+				}
 			} else if (n == at->control && at->trips == UINT64_MAX &&
 			           (d > 0 ? out->num.smax > at->limit
 			                                      : out->num.smin < at->limit)) {
 				char value[96];
+				var_name(var, name, sizeof(name));
 				rk_vs_format(&out->num, value, sizeof(value));
 				snprintf(why, why_len, "%s may be %s when the loop repeats, past %lld", name,
 				         value, (long long)at->limit);
@@ -436,7 +505,7 @@ static uint64_t equality_trips(const struct rk_verifier *v, const struct rk_vloo
 	}
 	if (hint->jmp32 && (nmin < 0 || nmax > INT32_MAX))
 		return UINT64_MAX;
-	int64_t kk = hint->sym_off - c0->sym_off;
+	int64_t kk = rk_vwrap_sub(hint->sym_off, c0->sym_off);
 	if (c0->num.smin < -(1ll << 40) || c0->num.smax > (1ll << 40) || kk < -(1ll << 40) ||
 	    kk > (1ll << 40) || nmin < -(1ll << 40) || nmax > (1ll << 40))
 		return UINT64_MAX;
@@ -480,16 +549,16 @@ static int compare_i64(const void *a, const void *b)
 static size_t candidates(const struct rk_vhint *hint, const struct rk_vreg *c0, int64_t step,
                          int64_t *out)
 {
-	int64_t kk = hint->sym_off - c0->sym_off;
+	int64_t kk = rk_vwrap_sub(hint->sym_off, c0->sym_off);
 	size_t count = 0;
 	if (step > 0) {
-		int64_t base = sat_add(hint->nmax, -kk);
+		int64_t base = sat_add(hint->nmax, kk == INT64_MIN ? INT64_MAX : -kk);
 		out[count++] = sat_add(base, step - 1);
 		out[count++] = sat_add(base, step);
 		out[count++] = base;
 		out[count++] = sat_add(base, -1);
 	} else {
-		int64_t base = sat_add(hint->nmin, -kk);
+		int64_t base = sat_add(hint->nmin, kk == INT64_MIN ? INT64_MAX : -kk);
 		out[count++] = sat_add(base, step + 1);
 		out[count++] = sat_add(base, step);
 		out[count++] = base;
@@ -508,7 +577,7 @@ void rk_vloop(struct rk_verifier *v, const struct rk_vloop *loop, struct rk_vsta
 	assign_syms(v, entry);
 
 	/* Pass A: the first iteration, exactly. */
-	struct rk_vloop_ctx ctx = {.outer = v->loop_ctx, .loop = loop};
+	struct rk_vloop_ctx ctx = {.outer = v->loop_ctx, .loop = loop, .sym_base = v->next_sym};
 	v->loop_ctx = &ctx;
 	struct rk_vlist first_exits = {0};
 	struct rk_vstate *first = rk_vstate_copy(v, entry);

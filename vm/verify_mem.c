@@ -39,6 +39,10 @@ static void describe(const struct rk_verifier *v, unsigned r, const struct rk_vr
 static void need_pointer(struct rk_verifier *v, size_t i, unsigned r, const struct rk_vreg *reg,
                          const char *verb)
 {
+	if ((reg->type == RK_VT_CTX || reg->type == RK_VT_STACK || reg->type == RK_VT_MAP_VALUE ||
+	     reg->type == RK_VT_MEM) &&
+	    !(reg->flags & RK_VF_MAYBE_NULL))
+		return; /* the usual case: nothing to say (formatting costs, even unused) */
 	char who[200];
 	describe(v, r, reg, who, sizeof(who));
 	switch (reg->type) {
@@ -123,6 +127,23 @@ static void clobber_spills(struct rk_vstate *state, unsigned frame, int64_t lo, 
 	}
 }
 
+/*
+ * The frame a stack pointer points into.  Frames are indexed by depth, and a
+ * popped frame's index is gone (or reused by the next call): a pointer to a
+ * frame that has returned must never exist, which stack_store() ensures by
+ * refusing to store a frame's address anywhere that outlives it.  Checked
+ * again here so that a hole in that rule is a rejection, not a read past
+ * the frame array.
+ */
+static struct rk_vframe *stack_frame(struct rk_verifier *v, size_t i, struct rk_vstate *state,
+                                     const struct rk_vreg *ptr)
+{
+	if (ptr->aux >= state->frame_count)
+		rk_vfail(v, i, "internal: a pointer into stack frame %u, but only %u frames are live",
+		         ptr->aux, state->frame_count);
+	return &state->frames[ptr->aux];
+}
+
 static bool fits(const struct rk_vs *num, unsigned size)
 {
 	return size == 8 || num->umax < (1ull << (8 * size));
@@ -132,7 +153,7 @@ static void stack_load(struct rk_verifier *v, size_t i, struct rk_vstate *state,
                        unsigned r, const struct rk_vreg *ptr, const struct access *acc,
                        unsigned size, bool sign_extend)
 {
-	struct rk_vframe *frame = &state->frames[ptr->aux];
+	struct rk_vframe *frame = stack_frame(v, i, state, ptr);
 	if (!rk_vstack_is_init(frame, (int)acc->lo, (int)acc->hi)) {
 		int first = (int)acc->lo;
 		while (rk_vstack_is_init(frame, first, first + 1))
@@ -171,8 +192,19 @@ static void stack_store(struct rk_verifier *v, size_t i, struct rk_vstate *state
                         const struct rk_vreg *ptr, const struct access *acc, unsigned size,
                         const struct rk_vreg *value, int value_reg)
 {
-	struct rk_vframe *frame = &state->frames[ptr->aux];
+	struct rk_vframe *frame = stack_frame(v, i, state, ptr);
 	bool is_ptr = value && rk_vreg_is_ptr(value);
+	if (is_ptr && value->type == RK_VT_STACK && value->aux > ptr->aux) {
+		/* Frame value->aux ends when its function returns; frame ptr->aux (a
+		 * caller's) lives on, and would hold the address of a dead frame. */
+		char who[200];
+		describe(v, (unsigned)value_reg, value, who, sizeof(who));
+		rk_vfail(v, i,
+		         "storing pointer %s in the stack of frame %u (a caller's): it points into "
+		         "frame %u, which ends when its function returns; a function's stack "
+		         "address may only be stored in its own frame or deeper ones",
+		         who, ptr->aux, value->aux);
+	}
 	if (!acc->constant) {
 		if (is_ptr)
 			rk_vfail(v, i,
@@ -373,7 +405,7 @@ void rk_vatomic(struct rk_verifier *v, size_t i, struct rk_vstate *state)
 	if (ptr.type == RK_VT_STACK) {
 		if (!acc.constant)
 			rk_vfail(v, i, "atomic operation on the stack at a variable offset");
-		struct rk_vframe *target = &state->frames[ptr.aux];
+		struct rk_vframe *target = stack_frame(v, i, state, &ptr);
 		if (!rk_vstack_is_init(target, (int)acc.lo, (int)acc.hi))
 			rk_vfail(v, i, "atomic operation on stack bytes fp%+lld that are not initialised",
 			         (long long)acc.lo);
@@ -401,9 +433,28 @@ void rk_vmem_arg(struct rk_verifier *v, size_t i, struct rk_vstate *state, unsig
 		return;
 	struct access acc = access_range(&ptr, 0, size_max);
 	check_object(v, i, reg, &ptr, 0, size_max, &acc, write ? ACC_WRITE : ACC_READ);
+	if (ptr.type == RK_VT_CTX) {
+		/* A helper reads (or writes) the bytes raw: a pointer field among them
+		 * would hand the daemon's address to the program (a ring-buffer record,
+		 * a map key) or let it be overwritten.  Loads may take the field whole
+		 * as a pointer; a helper cannot. */
+		for (size_t k = 0; k < v->ctx->ptr_field_count; k++) {
+			const struct rk_ctx_ptr_field *field = &v->ctx->ptr_fields[k];
+			if (acc.hi <= field->off || acc.lo >= (int64_t)field->off + 8)
+				continue;
+			rk_vfail(v, i,
+			         "%s: %s points to %llu bytes at offset %lld of the context, which %s "
+			         "the pointer field '%s' (offset %u); a helper may not %s a pointer "
+			         "field (load it whole, 8 bytes, and pass what it points to)",
+			         what, rk_vreg_name(reg), (unsigned long long)size_max,
+			         (long long)acc.lo, acc.constant ? "cover" : "may cover",
+			         field->name ? field->name : "?", field->off, write ? "write" : "read");
+		}
+		return;
+	}
 	if (ptr.type != RK_VT_STACK)
 		return;
-	struct rk_vframe *frame = &state->frames[ptr.aux];
+	struct rk_vframe *frame = stack_frame(v, i, state, &ptr);
 	if (write) {
 		if (acc.constant) {
 			clobber_spills(state, ptr.aux, acc.lo, acc.hi, acc.lo, acc.lo + (int64_t)size_min);

@@ -681,7 +681,7 @@ VERIFY_REJECT_CASE(map_argument_not_a_map, 4, "bpf_map_lookup_elem: r1 must be a
 	          "exit\n")
 
 VERIFY_REJECT_CASE(lookup_on_a_ring_buffer, 5,
-	"bpf_map_lookup_elem needs a hash or array map; map 'events' is a ringbuf map",
+	"bpf_map_lookup_elem needs a hash, array or timeseries map; map 'events' is a ringbuf map",
 	.source = "stw [%r10-4], 0\n"
 	          "mov %r2, %r10\n"
 	          "add %r2, -4\n"
@@ -1411,7 +1411,9 @@ VERIFY_REJECT_CASE(callback_writes_past_its_context, 10,
 	          "exit\n")
 
 /* A callback leaving a pointer to its own frame in its caller's stack. */
-VERIFY_REJECT_CASE(callback_leaves_pointer_to_its_frame, 8, "byte fp-8 is not initialised",
+VERIFY_REJECT_CASE(callback_leaves_pointer_to_its_frame, 14,
+	"storing pointer r3 (fp[frame 1]-16) in the stack of frame 0 (a caller's): it points into "
+	"frame 1, which ends when its function returns",
 	.source = "stdw [%r10-8], 0\n"
 	          "mov %r1, 1\n"
 	          "lddw %r2, code_addr 9\n"
@@ -1426,7 +1428,7 @@ VERIFY_REJECT_CASE(callback_leaves_pointer_to_its_frame, 8, "byte fp-8 is not in
 	          "cb:\n"
 	          "mov %r3, %r10\n"
 	          "add %r3, -16\n"
-	          "stxdw [%r2+0], %r3\n"
+	          "stxdw [%r2+0], %r3\n" /* 14 */
 	          "mov %r0, 0\n"
 	          "exit\n")
 

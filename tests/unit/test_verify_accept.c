@@ -1012,12 +1012,12 @@ Test(verify, too_complex_is_e2big)
 }
 
 /* ======================================================================== */
-/* Known verifier bugs (disabled; see VERIFY_RUN_KNOWN_BUGS in verify_cases.h) */
+/* Verifier bugs, fixed (new ones: VERIFY_BUG_CASE, see verify_cases.h)     */
 /* ======================================================================== */
 
 /*
- * Unsafe programs accepted.  Each states the verdict the verifier owes it;
- * the instruction and words are where a fix would most naturally report.
+ * Unsafe programs that were accepted.  Each comment tells the bug; the
+ * case holds the verdict and message the verifier now gives.
  */
 
 /*
@@ -1123,8 +1123,12 @@ VERIFY_REJECT_CASE(fixed_record_and_context_buffer_compared, 8, "comparing point
  * frame array with the dead frame (a heap overflow inside rk_verify: ASan
  * reports it in rk_vstack_set_init) and accepts; the checked run stops
  * with bad-access at insn 5.  The kernel refuses the store at insn 10.
+ * Now refused there too: a frame's address may be stored only in that
+ * frame or deeper ones (verify_mem.c, stack_store).
  */
-VERIFY_BUG_CASE(bug_callee_stack_pointer_outlives_callee, VERIFY_REJECT, 10, "pointer r2",
+VERIFY_REJECT_CASE(fixed_callee_stack_pointer_outlives_callee, 10,
+	"storing pointer r2 (fp[frame 1]-16) in the stack of frame 0 (a caller's): it points into "
+	"frame 1, which ends when its function returns",
 	.source = "stdw [%r10-8], 0\n"
 	          "mov %r1, %r10\n"
 	          "add %r1, -8\n"
@@ -1141,10 +1145,13 @@ VERIFY_BUG_CASE(bug_callee_stack_pointer_outlives_callee, VERIFY_REJECT, 10, "po
 	          "exit\n")
 
 /*
- * Loads may not touch the context's pointer fields, but helpers may: this
- * copies ctx->scan and ctx->calib (daemon addresses) into the ring buffer.
+ * Loads may not touch the context's pointer fields, but helpers could: this
+ * copied ctx->scan and ctx->calib (daemon addresses) into the ring buffer.
+ * Now a helper's memory argument may not overlap a pointer field.
  */
-VERIFY_BUG_CASE(bug_helper_reads_context_pointer_fields, VERIFY_REJECT, 6, "pointer field 'scan'",
+VERIFY_REJECT_CASE(fixed_helper_reads_context_pointer_fields, 6,
+	"bpf_ringbuf_output: r2 points to 16 bytes at offset 16 of the context, which cover the "
+	"pointer field 'scan' (offset 16); a helper may not read a pointer field",
 	.source = "mov %r2, %r1\n"
 	          "add %r2, 16\n"
 	          "lddw %r1, map_by_fd 2\n"
@@ -1154,9 +1161,10 @@ VERIFY_BUG_CASE(bug_helper_reads_context_pointer_fields, VERIFY_REJECT, 6, "poin
 	          "mov %r0, 0\n"
 	          "exit\n")
 
-/* ...or stores them in a map, as key and value. */
-VERIFY_BUG_CASE(bug_map_update_from_context_pointer_fields, VERIFY_REJECT, 7,
-	"pointer field 'scan'",
+/* ...or stored them in a map, as key and value. */
+VERIFY_REJECT_CASE(fixed_map_update_from_context_pointer_fields, 7,
+	"bpf_map_update_elem: r2 points to 8 bytes at offset 16 of the context, which cover the "
+	"pointer field 'scan' (offset 16)",
 	.source = "mov %r2, %r1\n"
 	          "add %r2, 16\n"
 	          "mov %r3, %r1\n"
@@ -1171,9 +1179,12 @@ VERIFY_BUG_CASE(bug_map_update_from_context_pointer_fields, VERIFY_REJECT, 7,
  * The constant-string check reads entry 0 of a read-only array whatever
  * entry the pointer is in.  Entry 1 of "consts" has no NUL: bpf_snprintf's
  * strnlen runs past the map (ASan: heap-buffer-overflow in
- * rk_helper_snprintf).
+ * rk_helper_snprintf).  Now a string in a lookup result is refused unless
+ * the map is an array of one entry (which entry is not tracked).
  */
-VERIFY_BUG_CASE(bug_const_string_checked_in_wrong_entry, VERIFY_REJECT, 13, "bpf_snprintf",
+VERIFY_REJECT_CASE(fixed_const_string_checked_in_wrong_entry, 13,
+	"bpf_snprintf: r3 (map_value(consts)+0) points into one of the 2 values of map 'consts', "
+	"and the verifier does not know which",
 	.source = "stw [%r10-4], 1\n"
 	          "mov %r2, %r10\n"
 	          "add %r2, -4\n"
@@ -1232,9 +1243,10 @@ VERIFY_REJECT_CASE(fixed_null_check_through_joined_id, 15, "pointer",
  * W = INT64_MAX every value passes that check, including the wrapped
  * INT64_MIN.  Accepted with insn_bound 16; with ctx[0..7] all 0xff the
  * loop runs about 2^63 times (the checked run stops at the limit).
- * Where the fix reports it (the loop, or the compare) is its choice.
+ * Now a limit from which one more step could wrap is refused.
  */
-VERIFY_BUG_CASE(bug_loop_counter_wraps_past_int64_max, VERIFY_REJECT, VERIFY_ANY_INSN, "",
+VERIFY_REJECT_CASE(fixed_loop_counter_wraps_past_int64_max, 4,
+	"cannot bound the loop at insns 4..6: r2 may wrap around past INT64_MAX",
 	.source = "ldxdw %r6, [%r1+0]\n"
 	          "lddw %r2, 0x7ffffffffffffffc\n"
 	          "mov %r0, 0\n"
@@ -1250,9 +1262,12 @@ VERIFY_BUG_CASE(bug_loop_counter_wraps_past_int64_max, VERIFY_REJECT, VERIFY_ANY
  * saturates at [INT64_MAX - 2, INT64_MAX] (sat_add in widen_induction)
  * where the real values wrap, so k = j - (INT64_MAX - 2) is "[0, 2]" to
  * the verifier and 0..99 at run time: value[k] reads past the map (the
- * checked run stops with bad-access at insn 19).
+ * checked run stops with bad-access at insn 19).  Now j is widened to the
+ * unsigned range [INT64_MAX - 2, INT64_MAX + 97], which does not wrap, and
+ * the read is refused.
  */
-VERIFY_BUG_CASE(bug_second_induction_variable_wraps, VERIFY_REJECT, VERIFY_ANY_INSN, "",
+VERIFY_REJECT_CASE(fixed_second_induction_variable_wraps, 19,
+	"may touch offsets 0..98 of a value of map 'values' (16 bytes)",
 	.source = VERIFY_LOOKUP_VALUES
 	          "mov %r6, %r0\n"
 	          "mov %r2, 0\n"
@@ -1274,7 +1289,7 @@ VERIFY_BUG_CASE(bug_second_induction_variable_wraps, VERIFY_REJECT, VERIFY_ANY_I
 	          "exit\n")
 
 /*
- * Safe robot-shaped programs rejected.
+ * Safe robot-shaped programs that were rejected.
  */
 
 /*
@@ -1284,9 +1299,9 @@ VERIFY_BUG_CASE(bug_second_induction_variable_wraps, VERIFY_REJECT, VERIFY_ANY_I
  * and drops the bound: "r0 does not change by +1 on every path through
  * the body".  (From i = 0 the same loop is accepted: a value first taken
  * for an invariant is reclassified, one taken for an induction variable
- * is not.)
+ * was not.)  Now it is too: sum becomes a value that changes.
  */
-VERIFY_BUG_CASE(bug_loop_accumulating_index_from_one, VERIFY_ACCEPT, 0, NULL,
+VERIFY_ACCEPT_CASE(fixed_loop_accumulating_index_from_one,
 	.source = "mov %r0, 0\n"
 	          "mov %r2, 1\n"
 	          "loop:\n"
@@ -1299,9 +1314,10 @@ VERIFY_BUG_CASE(bug_loop_accumulating_index_from_one, VERIFY_ACCEPT, 0, NULL,
  * A loop keeps RK_VMAX_HINTS (16) comparisons as bound candidates, the
  * first ones met; 16 ifs in the body use them all and the loop's own
  * compare at the tail is dropped: "compares no induction variable with a
- * bounded number".  (15 ifs pass.)
+ * bounded number".  (15 ifs pass.)  Now a comparison of a value made inside
+ * the loop (it cannot be an induction variable) takes no slot.
  */
-VERIFY_BUG_CASE(bug_loop_with_sixteen_ifs, VERIFY_ACCEPT, 0, NULL,
+VERIFY_ACCEPT_CASE(fixed_loop_with_sixteen_ifs,
 	.source = "ldxdw %r6, [%r1+16]\n"
 	          "mov %r0, 0\n"
 	          "mov %r2, 0\n"
@@ -1333,9 +1349,11 @@ VERIFY_BUG_CASE(bug_loop_with_sixteen_ifs, VERIFY_ACCEPT, 0, NULL,
  * The same hint table, filled by inner loops: with loops tested at the
  * bottom (clang's usual shape), every walk of an inner loop adds its
  * compare to the outer loops' hints, and four levels are enough to push
- * the outermost loop's own compare out.  Three levels pass.
+ * the outermost loop's own compare out.  Three levels pass.  Now inner
+ * counters (made inside the outer loop) take no slot of the outer loops,
+ * and a comparison seen again takes no second one.
  */
-VERIFY_BUG_CASE(bug_four_nested_loops, VERIFY_ACCEPT, 0, NULL, .no_ctx = true,
+VERIFY_ACCEPT_CASE(fixed_four_nested_loops, .no_ctx = true,
 	.source = "mov %r0, 0\n"
 	          "mov %r1, 0\nl0:\n"
 	          "mov %r2, 0\nl1:\n"
@@ -1355,9 +1373,10 @@ VERIFY_BUG_CASE(bug_four_nested_loops, VERIFY_ACCEPT, 0, NULL, .no_ctx = true,
  * and its size, so every libbpf program printing fewer than three values
  * is refused here and accepted there.  (Safe as long as the helper reads
  * no more arguments than fmt converts - r4/r5 after a call hold whatever
- * the last helper left, possibly an address.)
+ * the last helper left, possibly an address.)  Now the values the format
+ * converts are checked, and no more.
  */
-VERIFY_BUG_CASE(bug_bpf_printk_with_one_argument, VERIFY_ACCEPT, 0, NULL,
+VERIFY_ACCEPT_CASE(fixed_bpf_printk_with_one_argument,
 	.source = "ldxw %r3, [%r1+0]\n"
 	          "lddw %r1, map_val_by_fd 3, 0\n"
 	          "mov %r2, 10\n"
@@ -1366,10 +1385,10 @@ VERIFY_BUG_CASE(bug_bpf_printk_with_one_argument, VERIFY_ACCEPT, 0, NULL,
 	          "exit\n")
 
 /*
- * r1 = (s8)r2 where r1 held the context: movsx is refused as "mov on
+ * r1 = (s8)r2 where r1 held the context: movsx was refused as "mov on
  * pointer r1", judging the destination's old value; plain mov is fine.
  */
-VERIFY_BUG_CASE(bug_movsx_into_register_holding_pointer, VERIFY_ACCEPT, 0, NULL,
+VERIFY_ACCEPT_CASE(fixed_movsx_into_register_holding_pointer,
 	.source = "ldxb %r2, [%r1+0]\n"
 	          "movsx864 %r1, %r2\n"
 	          "mov %r0, %r1\n"
@@ -1380,9 +1399,9 @@ VERIFY_BUG_CASE(bug_movsx_into_register_holding_pointer, VERIFY_ACCEPT, 0, NULL,
  * time-series map ("gives the latest value") and the helper does it, but
  * the verifier refuses the map type: "bpf_map_lookup_elem needs a hash or
  * array map".  (Accepting it, the value should be read-only: writing it
- * would rewrite history.)
+ * would rewrite history.)  Now accepted, the value read-only.
  */
-VERIFY_BUG_CASE(bug_lookup_latest_timeseries_sample, VERIFY_ACCEPT, 0, NULL,
+VERIFY_ACCEPT_CASE(fixed_lookup_latest_timeseries_sample,
 	.source = "stw [%r10-4], 2\n"
 	          "mov %r2, %r10\n"
 	          "add %r2, -4\n"
@@ -1391,4 +1410,199 @@ VERIFY_BUG_CASE(bug_lookup_latest_timeseries_sample, VERIFY_ACCEPT, 0, NULL,
 	          "jeq %r0, 0, out\n"
 	          "ldxdw %r0, [%r0+0]\n"
 	          "out:\n"
+	          "exit\n")
+
+/*
+ * Around the fixes above: what each rule still lets through, and the
+ * neighbouring shapes it must catch.
+ */
+
+/* A helper may read the context's plain bytes: the readings at 32..63. */
+VERIFY_ACCEPT_CASE(helper_reads_context_readings,
+	.source = "mov %r2, %r1\n"
+	          "add %r2, 32\n"
+	          "lddw %r1, map_by_fd 2\n"
+	          "mov %r3, 32\n"
+	          "mov %r4, 0\n"
+	          "call 130\n"
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+/* ...but not at a variable offset (ctx + 8 + [0, 7]) that may reach ctx->scan. */
+VERIFY_REJECT_CASE(helper_reads_context_at_offset_that_may_reach_pointer_field, 9,
+	"bpf_ringbuf_output: r2 points to 8 bytes at offset 8 of the context, which may cover "
+	"the pointer field 'scan' (offset 16)",
+	.source = "ldxb %r3, [%r1+0]\n"
+	          "and %r3, 7\n"
+	          "mov %r2, %r1\n"
+	          "add %r2, %r3\n"
+	          "add %r2, 8\n"
+	          "lddw %r1, map_by_fd 2\n"
+	          "mov %r3, 8\n"
+	          "mov %r4, 0\n"
+	          "call 130\n" /* 9 */
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+/*
+ * A callee may store its caller's stack address in its caller's frame (it
+ * lives as long), and its own address in its own frame; the caller then
+ * writes through what was stored.
+ */
+VERIFY_ACCEPT_CASE(callee_stores_stack_pointers_that_live_long_enough,
+	.source = "stdw [%r10-8], 0\n"
+	          "stdw [%r10-16], 0\n"
+	          "mov %r1, %r10\n"
+	          "add %r1, -8\n"
+	          "call local f\n"
+	          "ldxdw %r2, [%r10-16]\n"
+	          "stdw [%r2+0], 7\n"
+	          "ldxdw %r0, [%r10-8]\n"
+	          "exit\n"
+	          "f:\n"
+	          "stxdw [%r1-8], %r1\n"
+	          "mov %r2, %r10\n"
+	          "add %r2, -8\n"
+	          "stxdw [%r2+0], %r2\n"
+	          "ldxdw %r3, [%r10-8]\n"
+	          "stdw [%r3+0], 1\n"
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+/* A constant string in a lookup of a one-entry read-only array: entry 0 is the only one. */
+VERIFY_ACCEPT_CASE(snprintf_format_from_lookup_of_one_entry_rodata,
+	.source = "stw [%r10-4], 0\n"
+	          "mov %r2, %r10\n"
+	          "add %r2, -4\n"
+	          "lddw %r1, map_by_fd 3\n"
+	          "call 1\n"
+	          "jeq %r0, 0, out\n"
+	          "mov %r3, %r0\n"
+	          "stdw [%r10-24], 5\n"
+	          "mov %r4, %r10\n"
+	          "add %r4, -24\n"
+	          "mov %r1, %r10\n"
+	          "add %r1, -16\n"
+	          "mov %r2, 16\n"
+	          "mov %r5, 8\n"
+	          "call 165\n"
+	          "mov %r0, 0\n"
+	          "out:\n"
+	          "exit\n")
+
+/*
+ * The counter starts above its limit (trip count 0) and one step of +5
+ * wraps it to INT64_MIN + 3, which passes "< limit": about 2^63 / 5
+ * iterations, not 1.  (Without the wrap check: accepted with insn_bound 7,
+ * and the checked run overruns it.)
+ */
+VERIFY_REJECT_CASE(loop_counter_wraps_on_first_step, 6,
+	"cannot bound the loop at insns 6..10: r2 may wrap around past INT64_MAX (it may be "
+	"9223372036854775806 before a step of +5)",
+	.source = "mov %r6, %r1\n"
+	          "lddw %r2, 0x7ffffffffffffffe\n"
+	          "lddw %r3, 0x7ffffffffffffffd\n"
+	          "mov %r0, 0\n"
+	          "loop:\n"
+	          "ldxb %r4, [%r6+0]\n"
+	          "jeq %r4, 7, out\n"
+	          "add %r0, 1\n"
+	          "add %r2, 5\n"
+	          "jslt %r2, %r3, loop\n"
+	          "out:\n"
+	          "exit\n")
+
+/*
+ * Counting down past INT64_MIN, tested unsigned: the wrapped INT64_MAX is
+ * above anything.  (Without the wrap check: accepted, and the checked run
+ * overruns the bound.)
+ */
+VERIFY_REJECT_CASE(loop_counter_wraps_past_int64_min, 4,
+	"cannot bound the loop at insns 4..6: r2 may wrap around past INT64_MIN",
+	.source = "ldxdw %r6, [%r1+0]\n"
+	          "lddw %r2, 0x8000000000000003\n"
+	          "mov %r0, 0\n"
+	          "loop:\n"
+	          "add %r0, 1\n"
+	          "add %r2, -1\n"
+	          "jgt %r2, %r6, loop\n"
+	          "exit\n")
+
+/* The same, tested signed: INT64_MIN > x never holds, so it stops after 3 iterations. */
+VERIFY_ACCEPT_CASE(loop_counting_down_to_int64_min_signed,
+	.source = "ldxdw %r6, [%r1+0]\n"
+	          "lddw %r2, 0x8000000000000003\n"
+	          "mov %r0, 0\n"
+	          "loop:\n"
+	          "add %r0, 1\n"
+	          "add %r2, -1\n"
+	          "jsgt %r2, %r6, loop\n"
+	          "exit\n")
+
+/* bpf_printk("speed %d\n") converts one value: r3 must be set. */
+VERIFY_REJECT_CASE(printk_value_the_format_converts_not_set, 3,
+	"bpf_trace_printk: argument r3 is not initialised (uninit)",
+	.source = "lddw %r1, map_val_by_fd 3, 0\n"
+	          "mov %r2, 10\n"
+	          "call 6\n"
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+/* ...and must not be a pointer; r4, which it does not convert, may be anything. */
+VERIFY_ACCEPT_CASE(printk_ignores_values_the_format_does_not_convert,
+	.source = "ldxw %r3, [%r1+0]\n"
+	          "mov %r4, %r10\n"
+	          "lddw %r1, map_val_by_fd 3, 0\n"
+	          "mov %r2, 10\n"
+	          "call 6\n"
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+VERIFY_REJECT_CASE(printk_pointer_as_converted_value, 4,
+	"bpf_trace_printk: passing pointer r3 (fp+0) would reveal the daemon's addresses",
+	.source = "mov %r3, %r10\n"
+	          "lddw %r1, map_val_by_fd 3, 0\n"
+	          "mov %r2, 10\n"
+	          "call 6\n"
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+/* movsx of a pointer is still refused; the 32-bit form into a pointer register is fine. */
+VERIFY_REJECT_CASE(movsx_of_pointer, 0, "mov on pointer r1 (ctx+0) is not allowed",
+	.source = "movsx864 %r2, %r1\n"
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+VERIFY_ACCEPT_CASE(movsx32_into_register_holding_pointer,
+	.source = "ldxb %r2, [%r1+0]\n"
+	          "movsx832 %r1, %r2\n"
+	          "mov %r0, %r1\n"
+	          "exit\n")
+
+/* The latest sample of a time series is read-only, and update stays refused. */
+VERIFY_REJECT_CASE(timeseries_sample_written, 7,
+	"write to a value of map 'samples' (8 bytes): it is read-only for programs",
+	.source = "stw [%r10-4], 2\n"
+	          "mov %r2, %r10\n"
+	          "add %r2, -4\n"
+	          "lddw %r1, map_by_fd 5\n"
+	          "call 1\n"
+	          "jeq %r0, 0, out\n"
+	          "stdw [%r0+0], 1\n" /* 7 */
+	          "out:\n"
+	          "mov %r0, 0\n"
+	          "exit\n")
+
+VERIFY_REJECT_CASE(timeseries_updated, 9,
+	"bpf_map_update_elem needs a hash or array map; map 'samples' is a timeseries map",
+	.source = "stw [%r10-4], 2\n"
+	          "stdw [%r10-16], 2\n"
+	          "mov %r2, %r10\n"
+	          "add %r2, -4\n"
+	          "mov %r3, %r10\n"
+	          "add %r3, -16\n"
+	          "lddw %r1, map_by_fd 5\n"
+	          "mov %r4, 0\n"
+	          "call 2\n" /* 9 */
+	          "mov %r0, 0\n"
 	          "exit\n")

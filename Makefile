@@ -19,11 +19,12 @@ FUZZ_SECONDS ?= 20
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
-CPPFLAGS_ALL := -D_DEFAULT_SOURCE -Ivm $(CPPFLAGS)
+CPPFLAGS_ALL := -D_DEFAULT_SOURCE -Ivm -Ijit $(CPPFLAGS)
 CFLAGS_ALL   := -std=c11 $(WARNINGS) -fPIC -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS_ALL  := $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-VM_SRCS      := $(wildcard vm/*.c)
+# The JITs are part of the library: every backend is compiled on every host.
+VM_SRCS      := $(wildcard vm/*.c jit/*.c jit/*/*.c)
 RKCTL_SRCS   := $(wildcard tools/rkctl/*.c)
 PLUGIN_SRCS  := $(wildcard tools/conformance-plugin/*.c)
 COMMON_SRCS  := $(wildcard tools/common/*.c)
@@ -83,6 +84,24 @@ test: $(TESTS) $(RKCTL) $(PLUGIN) $(VERIFY_GEN)
 	tests/cli/test_cli.sh $(BUILD)
 	tests/cli/test_plugin_conformance.sh $(BUILD)
 
+# arm64, cross-built and run under qemu-user (the JIT robots run): the
+# conformance suite through the arm64 JIT and both interpreters, the arm64
+# JIT's own run checks, and the interpreter-vs-JIT differential fuzzer.
+ARM64_CC     ?= aarch64-linux-gnu-gcc
+ARM64_PREFIX ?= qemu-aarch64 -L /usr/aarch64-linux-gnu
+ARM64_BUILD  := $(BUILD)/arm64
+.PHONY: test-arm64
+test-arm64:
+	$(MAKE) CC=$(ARM64_CC) BUILD=$(ARM64_BUILD) $(ARM64_BUILD)/librkbpf.a \
+		$(ARM64_BUILD)/rk-conformance-plugin $(ARM64_BUILD)/arm64-run \
+		$(if $(wildcard fuzz/jit_diff.mk),$(ARM64_BUILD)/rk-jit-diff)
+	RK_RUN_PREFIX="$(ARM64_PREFIX)" tests/cli/test_plugin_conformance.sh $(ARM64_BUILD)
+	$(ARM64_PREFIX) $(ARM64_BUILD)/arm64-run
+	$(if $(wildcard fuzz/jit_diff.mk),$(ARM64_PREFIX) $(ARM64_BUILD)/rk-jit-diff --count $(ARM64_JIT_DIFF_COUNT) --seed 1)
+ARM64_JIT_DIFF_COUNT ?= 2000
+$(BUILD)/arm64-run: tests/jit/arm64_run.c $(LIBRKBPF)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(LIBRKBPF) $(LDFLAGS_ALL)
+
 # Sanitizers: a separate build tree so that the normal one stays fast.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 check:
@@ -124,6 +143,9 @@ $(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz-lib/librkbpf.a
 include examples/examples.mk
 include tests/bpf/bpf.mk
 -include bench/bench.mk
+-include fuzz/jit_diff.mk
+-include tests/hooks/hooks.mk
+-include rkd/rkd.mk
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/rkbpf

@@ -89,6 +89,7 @@
 #define PUBLISH_NEST()                                                                   \
 	do {                                                                             \
 		nest.depth = depth;                                                      \
+		nest.fp = reg[RK_REG_FP];                                                \
 		nest.executed = executed;                                                \
 		run->interp_state = &nest;                                               \
 	} while (0)
@@ -96,6 +97,7 @@
 #define PUBLISH_NEST()                                                                   \
 	do {                                                                             \
 		nest.depth = depth;                                                      \
+		nest.fp = reg[RK_REG_FP];                                                \
 		run->interp_state = &nest;                                               \
 	} while (0)
 #endif
@@ -218,7 +220,13 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	const INTERP_INSN *pc = code_base;
 	uint64_t reg[RK_REG_COUNT] = {0};
 	_Alignas(16) uint8_t own_stack[RK_RUN_STACK_BYTES];
-	uint8_t *const stack = opts && opts->stack ? (uint8_t *)opts->stack : own_stack;
+	/*
+	 * A bpf_loop callback (entry != NULL) lives in its caller's stack, in the
+	 * frame below the one that called bpf_loop, as a local call would.
+	 */
+	uint8_t *const stack = entry                     ? entry->stack
+	                       : opts && opts->stack ? (uint8_t *)opts->stack
+	                                             : own_stack;
 	struct {
 		const INTERP_INSN *return_to;
 		uint64_t callee_saved[4]; /* r6..r9 */
@@ -235,8 +243,8 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	struct rk_run own_run = {.prog = prog, .opts = opts, .user = opts->user, .ctx = ctx,
 	                         .call_subprog = INTERP_SUBPROG};
 	struct rk_run *const run = entry ? entry->run : &own_run;
-	struct rk_interp_nest nest = {.prog = prog, .result = result};
-	const uintptr_t stack_top = (uintptr_t)(stack + RK_RUN_STACK_BYTES);
+	struct rk_interp_nest nest = {.prog = prog, .result = result, .stack = stack};
+	const uintptr_t stack_top = entry ? entry->fp : (uintptr_t)(stack + RK_RUN_STACK_BYTES);
 
 	reg[RK_REG_FP] = stack_top;
 	if (entry) {
@@ -288,8 +296,10 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	}
 	nest.regions = regions;
 	nest.region_count = region_count;
-	/* Deterministic stack contents make checked runs reproducible... */
-	memset(stack, 0, RK_RUN_STACK_BYTES);
+	/* Deterministic stack contents make checked runs reproducible (a callback's
+	 * frames start as its caller left them: unwritten to the shadow below)... */
+	if (!entry)
+		memset(stack, 0, RK_RUN_STACK_BYTES);
 	/* ...but reading a byte never written is still a violation: one bit per byte. */
 	uint8_t stack_shadow[RK_RUN_STACK_BYTES / 8];
 	memset(stack_shadow, 0, sizeof(stack_shadow));
@@ -716,6 +726,7 @@ static int INTERP_SUBPROG(struct rk_run *run, uint32_t insn_index, const uint64_
 	}
 	struct rk_interp_entry entry = {
 		.run = run, .insn_index = insn_index, .base_depth = caller->depth + 1,
+		.stack = caller->stack, .fp = caller->fp - RK_STACK_SIZE,
 		.regions = caller->regions, .region_count = caller->region_count,
 		.executed = caller->executed, .caller_nest = caller};
 	memcpy(entry.args, args, sizeof(entry.args));

@@ -170,6 +170,7 @@ void rk_prog_free(struct rk_prog *prog)
 {
 	if (!prog)
 		return;
+	rk_jit_code_free(prog);
 	free(prog->insns);
 	free(prog->fast_code);
 	free(prog->call_fns);

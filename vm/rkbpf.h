@@ -191,6 +191,12 @@ enum rk_exec_mode {
 	 * the run is bounded by insn_limit.  Slow; the verifier's oracle.
 	 */
 	RK_EXEC_CHECKED,
+	/*
+	 * Native code from rk_prog_jit(): for verified programs only, with the
+	 * same results as RK_EXEC_FAST.  rk_prog_run() fails with -ENOEXEC when
+	 * the program was not compiled.
+	 */
+	RK_EXEC_JIT,
 };
 
 /* A memory range the host lets the program touch (checked mode). */
@@ -269,6 +275,28 @@ int rk_prog_run(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 
 /* The name of a stop reason, for messages: "bad-access". */
 const char *rk_stop_name(enum rk_stop stop);
+
+/* ------------------------------------------------------------------ */
+/* JIT                                                                */
+/* ------------------------------------------------------------------ */
+
+/* This machine's JIT ("x86_64", "arm64"), or NULL when it has none. */
+const char *rk_jit_arch(void);
+
+/*
+ * Compile prog to native code for this machine, after rk_verify() accepted
+ * it (the JIT trusts the verifier as the fast interpreter does).  The code
+ * is written, then mapped read+execute -- never writable and executable at
+ * once -- and charged, with its tables, to the program's budget.  Compiling
+ * twice is a no-op.  -ENOTSUP when this machine has no JIT; errors name
+ * the instruction.
+ */
+int rk_prog_jit(struct rk_prog *prog, char *err, size_t err_len);
+bool rk_prog_is_jited(const struct rk_prog *prog);
+/* The native code (NULL when not compiled) and its size in bytes. */
+const void *rk_prog_jited_code(const struct rk_prog *prog, size_t *size);
+/* Offset in the native code of instruction insn_index (insn_count: the end). */
+size_t rk_prog_jited_offset(const struct rk_prog *prog, size_t insn_index);
 
 /* ------------------------------------------------------------------ */
 /* Memory budgets                                                     */

@@ -1,6 +1,6 @@
 /*
- * run.c - rk_prog_run(): pick the interpreter for the requested mode.
- * (The JITs will plug in here.)
+ * run.c - rk_prog_run(): pick the engine for the requested mode: one of
+ * the two interpreters, or the native code of jit/jit.c.
  */
 #include <errno.h>
 #include <string.h>
@@ -24,6 +24,8 @@ int rk_prog_run(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		opts = &default_opts;
 	if (opts->mode == RK_EXEC_CHECKED)
 		return rk_interp_checked(prog, ctx, ctx_len, opts, result, NULL, NULL, NULL);
+	if (opts->mode == RK_EXEC_JIT)
+		return rk_jit_run(prog, ctx, ctx_len, opts, result);
 	return rk_interp_fast(prog, ctx, ctx_len, opts, result, NULL, NULL, NULL);
 }
 

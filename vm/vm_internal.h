@@ -73,6 +73,8 @@ struct rk_pinsn {
 	int32_t imm;
 };
 
+struct rk_jit_code;
+
 struct rk_prog {
 	struct rk_insn *insns;
 	size_t insn_count;
@@ -81,7 +83,15 @@ struct rk_prog {
 	rk_helper_fn *call_fns;            /* one per distinct helper id called */
 	size_t call_fn_count;
 	const struct rk_helpers *helpers;  /* for CALLX and checked mode; may be NULL */
+	struct rk_jit_code *jit;           /* native code (rk_prog_jit), or NULL */
 };
+
+/* The JIT's side of a program (jit/jit.c). */
+struct rk_jit_code;
+void rk_jit_code_free(struct rk_prog *prog);
+/* rk_prog_run() for RK_EXEC_JIT; -ENOEXEC when prog has no native code. */
+int rk_jit_run(const struct rk_prog *prog, void *ctx, size_t ctx_len,
+               const struct rk_run_opts *opts, struct rk_run_result *result);
 
 /* rk_prog_new() plus metadata; takes ownership of meta's arrays even on failure. */
 int rk_prog_new_meta(const struct rk_insn *insns, size_t insn_count,
@@ -99,6 +109,7 @@ struct rk_run {
 	bool failed;                      /* a bpf_loop callback stopped on a violation */
 	/* bpf_tail_call: set by the helper, acted on by the interpreter. */
 	const struct rk_prog *tail_call_target;
+	uint64_t tail_call_ctx;           /* r1 the program passed to bpf_tail_call */
 	uint32_t tail_calls_done;         /* at most RK_MAX_TAIL_CALLS */
 	/* bpf_loop: the interpreter's entry for running a callback subprogram. */
 	int (*call_subprog)(struct rk_run *run, uint32_t insn_index, const uint64_t args[5],
@@ -120,6 +131,10 @@ void rk_helper_ringbuf_release_pending(const struct rk_run *run);
 void *rk_budget_alloc(struct rk_budget *budget, size_t size, const char *what, char *err,
                       size_t err_len);
 void rk_budget_free(struct rk_budget *budget, void *ptr, size_t size);
+/* Charge memory allocated elsewhere (mmap'd code): -ENOSPC, err set, when over. */
+int rk_budget_charge(struct rk_budget *budget, size_t size, const char *what, char *err,
+                     size_t err_len);
+void rk_budget_uncharge(struct rk_budget *budget, size_t size);
 
 /*
  * The two interpreters share one body (interp_loop.h).  Called with
@@ -135,6 +150,8 @@ struct rk_interp_nest {
 	const struct rk_prog *prog;
 	struct rk_run_result *result;     /* where a failing callback reports */
 	unsigned depth;                   /* frames in use */
+	uint8_t *stack;                   /* the run's stack (RK_RUN_STACK_BYTES) */
+	uintptr_t fp;                     /* r10 at the helper call */
 	const struct rk_region *regions;  /* checked mode: what the caller may touch */
 	size_t region_count;
 	uint64_t executed;                /* checked mode: instructions so far */
@@ -146,6 +163,8 @@ struct rk_interp_entry {
 	uint32_t insn_index;
 	uint64_t args[5];
 	unsigned base_depth;
+	uint8_t *stack;                   /* the caller's stack... */
+	uintptr_t fp;                     /* ...and the callback's r10 in it */
 	const struct rk_region *regions;
 	size_t region_count;
 	uint64_t executed;

@@ -27,6 +27,7 @@ static uint64_t helper_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t
 	if (!tail_target)
 		return (uint64_t)-ENOENT;
 	run->tail_call_target = tail_target;
+	run->tail_call_ctx = r1;
 	return 0;
 }
 
@@ -59,16 +60,35 @@ static struct rk_helpers *call_helpers(void)
 	return helpers;
 }
 
-static struct rk_run_result run_mode(struct rk_prog *prog, enum rk_exec_mode mode, void *ctx,
-                                     size_t ctx_len, int expected_rc)
+/* The engines every test runs on: both interpreters, and the JIT where there is one. */
+static int last_mode(void)
 {
-	struct rk_run_opts opts = {.mode = mode, .insn_limit = 100000};
+	return rk_jit_arch() ? RK_EXEC_JIT : RK_EXEC_CHECKED;
+}
+
+static const char *mode_name(int mode)
+{
+	return mode == RK_EXEC_CHECKED ? "checked" : mode == RK_EXEC_JIT ? "jit" : "fast";
+}
+
+static struct rk_run_result run_mode_stack(struct rk_prog *prog, int mode, void *ctx,
+                                           size_t ctx_len, int expected_rc, void *stack)
+{
+	struct rk_run_opts opts = {.mode = mode, .insn_limit = 100000, .stack = stack};
 	struct rk_run_result result;
+	char err[RK_ERR_LEN];
+	if (mode == RK_EXEC_JIT)
+		cr_assert_eq(rk_prog_jit(prog, err, sizeof(err)), 0, "jit: %s", err);
 	int rc = rk_prog_run(prog, ctx, ctx_len, &opts, &result);
-	cr_assert_eq(rc, expected_rc, "%s mode: rc %d (%s: %s)",
-	             mode == RK_EXEC_CHECKED ? "checked" : "fast", rc, rk_stop_name(result.stop),
-	             result.message);
+	cr_assert_eq(rc, expected_rc, "%s mode: rc %d (%s: %s)", mode_name(mode), rc,
+	             rk_stop_name(result.stop), result.message);
 	return result;
+}
+
+static struct rk_run_result run_mode(struct rk_prog *prog, int mode, void *ctx, size_t ctx_len,
+                                     int expected_rc)
+{
+	return run_mode_stack(prog, mode, ctx, ctx_len, expected_rc, NULL);
 }
 
 Test(interp_calls, tail_call_replaces_the_program)
@@ -83,10 +103,19 @@ Test(interp_calls, tail_call_replaces_the_program)
 	                                            helpers);
 	uint8_t ctx[1] = {5};
 	tail_target = target;
-	for (int mode = RK_EXEC_FAST; mode <= RK_EXEC_CHECKED; mode++)
+	char err[RK_ERR_LEN];
+	if (rk_jit_arch()) {
+		/* Native code tail-calls only native code: the target is not compiled yet. */
+		struct rk_run_result r = run_mode(caller, RK_EXEC_JIT, ctx, 1, -EFAULT);
+		cr_assert_eq(r.stop, RK_STOP_TAIL_CALL);
+		cr_assert(strstr(r.message, "insn 1: bpf_tail_call into a program that was not compiled"),
+		          "%s", r.message);
+		cr_assert_eq(rk_prog_jit(target, err, sizeof(err)), 0, "%s", err);
+	}
+	for (int mode = RK_EXEC_FAST; mode <= last_mode(); mode++)
 		cr_assert_eq(run_mode(caller, mode, ctx, 1, 0).retval, 105);
 	tail_target = NULL; /* no program at that index: execution continues */
-	for (int mode = RK_EXEC_FAST; mode <= RK_EXEC_CHECKED; mode++)
+	for (int mode = RK_EXEC_FAST; mode <= last_mode(); mode++)
 		cr_assert_eq(run_mode(caller, mode, ctx, 1, 0).retval, 1);
 	rk_prog_free(caller);
 	rk_prog_free(target);
@@ -116,7 +145,7 @@ Test(interp_calls, tail_call_from_subprogram_is_refused)
 	struct rk_prog *caller = test_prog_from_asm("call local f\nexit\nf:\ncall 100\nmov %r0, 1\nexit\n",
 	                                            helpers);
 	tail_target = target;
-	for (int mode = RK_EXEC_FAST; mode <= RK_EXEC_CHECKED; mode++) {
+	for (int mode = RK_EXEC_FAST; mode <= last_mode(); mode++) {
 		struct rk_run_result r = run_mode(caller, mode, NULL, 0, -EFAULT);
 		cr_assert_eq(r.stop, RK_STOP_TAIL_CALL);
 		cr_assert_str_eq(r.message,
@@ -151,11 +180,44 @@ Test(interp_calls, loop_callback_reaches_caller_stack)
 {
 	struct rk_helpers *helpers = call_helpers();
 	struct rk_prog *prog = test_prog_from_asm(loop_source, helpers);
-	for (int mode = RK_EXEC_FAST; mode <= RK_EXEC_CHECKED; mode++)
+	for (int mode = RK_EXEC_FAST; mode <= last_mode(); mode++)
 		cr_assert_eq(run_mode(prog, mode, NULL, 0, 0).retval, 10 * 1000 + 5);
 	struct rk_run_result r = run_mode(prog, RK_EXEC_CHECKED, NULL, 0, 0);
 	/* 11 instructions of the caller + 5 iterations of 5 callback instructions. */
 	cr_assert_eq(r.insns_executed, 11 + 5 * 5);
+	rk_prog_free(prog);
+	rk_helpers_free(helpers);
+}
+
+/*
+ * Regression: a callback ran in a fresh stack that, when the host passed
+ * rk_run_opts.stack, was the caller's own frame: the callback's writes to
+ * its frame overwrote the caller's locals.  It runs one frame below now.
+ */
+Test(interp_calls, loop_callback_frame_is_below_the_caller_frame)
+{
+	struct rk_helpers *helpers = call_helpers();
+	struct rk_prog *prog = test_prog_from_asm("stdw [%r10-16], 77\n"
+	                                          "mov %r1, 3\n"
+	                                          "mov %r2, 8\n"
+	                                          "mov %r3, 0\n"
+	                                          "mov %r4, 0\n"
+	                                          "call 101\n"
+	                                          "ldxdw %r0, [%r10-16]\n"
+	                                          "exit\n"
+	                                          "cb:\n"
+	                                          "stdw [%r10-16], 0\n" /* 8: its own frame */
+	                                          "mov %r0, 0\n"
+	                                          "exit\n",
+	                                          helpers);
+	_Alignas(16) static uint8_t stack[RK_RUN_STACK_BYTES];
+	for (int mode = RK_EXEC_FAST; mode <= last_mode(); mode++) {
+		cr_assert_eq(run_mode_stack(prog, mode, NULL, 0, 0, stack).retval, 77, "%s",
+		             mode_name(mode));
+		uint64_t callback_slot;
+		memcpy(&callback_slot, stack + RK_RUN_STACK_BYTES - RK_STACK_SIZE - 16, 8);
+		cr_assert_eq(callback_slot, 0, "%s: the callback wrote the frame below", mode_name(mode));
+	}
 	rk_prog_free(prog);
 	rk_helpers_free(helpers);
 }
@@ -169,7 +231,7 @@ Test(interp_calls, loop_callback_stops_on_one)
 	char *tail = strstr(strstr(source, "cb:"), "mov %r0, 0\n");
 	strcpy(tail, "mov %r0, 0\njne %r1, 2, +1\nmov %r0, 1\nexit\n");
 	struct rk_prog *prog = test_prog_from_asm(source, helpers);
-	for (int mode = RK_EXEC_FAST; mode <= RK_EXEC_CHECKED; mode++)
+	for (int mode = RK_EXEC_FAST; mode <= last_mode(); mode++)
 		cr_assert_eq(run_mode(prog, mode, NULL, 0, 0).retval, 3 * 1000 + 3);
 	rk_prog_free(prog);
 	rk_helpers_free(helpers);
@@ -198,7 +260,7 @@ Test(interp_calls, loop_callback_must_be_a_function)
 	snprintf(source, sizeof(source), "%s", loop_source);
 	memcpy(strstr(source, "mov %r2, 11"), "mov %r2, 99", 11);
 	struct rk_prog *prog = test_prog_from_asm(source, helpers);
-	for (int mode = RK_EXEC_FAST; mode <= RK_EXEC_CHECKED; mode++) {
+	for (int mode = RK_EXEC_FAST; mode <= last_mode(); mode++) {
 		struct rk_run_result r = run_mode(prog, mode, NULL, 0, -EFAULT);
 		cr_assert_eq(r.stop, RK_STOP_BAD_CALLBACK);
 		cr_assert_str_eq(r.message, "callback 99 is not the start of a function of this program");

@@ -11,11 +11,13 @@
  * run.  r2 is the input's length, not the buffer's.  --data-out saves the
  * input's length of it after the last run.
  *
- * A program the verifier rejects does not run.  The first run of an
- * accepted one is still a checked run, as a second line of defence: a
- * verifier bug then gives a report instead of a crash.  The following runs
- * (--repeat) are fast and timed; with --repeat 1 the duration is that of
- * the checked run.
+ * A program the verifier rejects does not run.  An accepted one runs as
+ * rkd would run it: in the JIT where this machine has one (--interp: the
+ * fast interpreter).  --checked runs it in the checked interpreter instead,
+ * the second line of defence when hunting a verifier bug: every access is
+ * checked, and the instructions executed are held to the verifier's bound.
+ * Runs 2..N (--repeat) are timed; with --repeat 1 the duration is that of
+ * the only run.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,7 +57,8 @@ struct run_args {
 
 static int parse_args(int argc, char **argv, struct run_args *args)
 {
-	*args = (struct run_args){.repeat = 1, .mode = RK_EXEC_FAST};
+	/* The JIT where this machine has one, as rkd runs programs. */
+	*args = (struct run_args){.repeat = 1, .mode = rk_jit_arch() ? RK_EXEC_JIT : RK_EXEC_FAST};
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -96,8 +99,12 @@ static int parse_args(int argc, char **argv, struct run_args *args)
 		} else if (strcmp(arg, "--checked") == 0) {
 			args->mode = RK_EXEC_CHECKED;
 		} else if (strcmp(arg, "--jit") == 0) {
-			fprintf(stderr, "rkctl run: --jit: this build has no JIT yet; use --interp\n");
-			return -1;
+			if (!rk_jit_arch()) {
+				fprintf(stderr, "rkctl run: --jit: this machine has no JIT (x86_64 and arm64 "
+				                "have one); use --interp\n");
+				return -1;
+			}
+			args->mode = RK_EXEC_JIT;
 		} else if (strcmp(arg, "--json") == 0) {
 			args->json = 1;
 		} else if (strcmp(arg, "--dump-maps") == 0) {
@@ -203,6 +210,11 @@ static void print_ring_buffers(const struct rk_obj *obj)
 	}
 }
 
+static const char *mode_name(enum rk_exec_mode mode)
+{
+	return mode == RK_EXEC_CHECKED ? "checked" : mode == RK_EXEC_JIT ? "jit" : "interp";
+}
+
 static void print_result(const struct run_args *args, const struct rk_run_result *result,
                          uint64_t median_ns, uint64_t insns_executed)
 {
@@ -211,7 +223,7 @@ static void print_result(const struct run_args *args, const struct rk_run_result
 		       ", \"duration_ns\": %" PRIu64 ", \"repeat\": %ld, \"mode\": \"%s\", "
 		       "\"stop\": \"%s\", \"insns_executed\": %" PRIu64 "}\n",
 		       result->retval, result->retval, median_ns, args->repeat,
-		       args->mode == RK_EXEC_CHECKED ? "checked" : "interp", rk_stop_name(result->stop),
+		       mode_name(args->mode), rk_stop_name(result->stop),
 		       insns_executed);
 		return;
 	}
@@ -370,7 +382,12 @@ int rkctl_cmd_run(int argc, char **argv)
 	uint64_t insn_limit = CHECKED_INSN_LIMIT;
 	if (verified.insn_bound >= insn_limit)
 		insn_limit = verified.insn_bound < UINT64_MAX ? verified.insn_bound + 1 : 0;
-	struct rk_run_opts opts = {.mode = RK_EXEC_CHECKED, .ctx_writable = ctx_writable,
+	if (args.mode == RK_EXEC_JIT && rk_prog_jit(file.prog, err, sizeof(err))) {
+		fprintf(stderr, "rkctl run: %s: JIT: %s\nrkctl run: --interp runs it in the interpreter\n",
+		        args.program, err);
+		goto out;
+	}
+	struct rk_run_opts opts = {.mode = args.mode, .ctx_writable = ctx_writable,
 	                           .regions = &ctx_region, .region_count = ctx_len ? 1 : 0,
 	                           .insn_limit = insn_limit, .env = &env, .meta = &meta};
 	struct rk_run_result result;
@@ -380,7 +397,7 @@ int rkctl_cmd_run(int argc, char **argv)
 	uint64_t first_ns = now_ns() - start;
 	uint64_t insns_executed = result.insns_executed;
 	if (rc) {
-		/* The verifier accepted it: a stop here is the verifier's bug (or the checker's). */
+		/* The verifier accepted it: a stop here is a bug (the verifier's, or an engine's). */
 		fprintf(stderr,
 		        "rkctl run: %s: stopped (%s): %s\n"
 		        "rkctl run: internal error: the verifier accepted this program; please report "
@@ -388,7 +405,8 @@ int rkctl_cmd_run(int argc, char **argv)
 		        args.program, rk_stop_name(result.stop), result.message);
 		goto out;
 	}
-	if (!verified.tail_calls && insns_executed > verified.insn_bound) {
+	if (args.mode == RK_EXEC_CHECKED && !verified.tail_calls &&
+	    insns_executed > verified.insn_bound) {
 		fprintf(stderr,
 		        "rkctl run: %s: internal error: the verifier bounded a run at %" PRIu64
 		        " instructions, the checked run executed %" PRIu64
@@ -401,7 +419,6 @@ int rkctl_cmd_run(int argc, char **argv)
 	/* Runs 2..N, timed in batches; the median batch gives the time per run. */
 	long timed = args.repeat - 1;
 	uint64_t median_ns = first_ns;
-	opts.mode = args.mode;
 	if (timed > 0) {
 		long batches = timed < RUN_MAX_BATCHES ? timed : RUN_MAX_BATCHES;
 		uint64_t batch_ns[RUN_MAX_BATCHES];
@@ -424,10 +441,10 @@ int rkctl_cmd_run(int argc, char **argv)
 		qsort(batch_ns, (size_t)batches, sizeof(batch_ns[0]), compare_u64);
 		median_ns = batch_ns[batches / 2];
 		if (!file.obj && !calls_helpers(file.prog) && result.retval != first_retval) {
-			/* No maps, no helpers with state: both interpreters must agree. */
+			/* No maps, no helpers with state: every run must agree. */
 			fprintf(stderr,
-			        "rkctl run: %s: internal error: fast run returned 0x%" PRIx64
-			        ", checked run 0x%" PRIx64 "; please report this with the program\n",
+			        "rkctl run: %s: internal error: a later run returned 0x%" PRIx64
+			        ", the first 0x%" PRIx64 "; please report this with the program\n",
 			        args.program, result.retval, first_retval);
 			goto out;
 		}

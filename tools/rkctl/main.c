@@ -17,10 +17,11 @@ struct rkctl_command {
 static const struct rkctl_command commands[] = {
 	{"run", rkctl_cmd_run,
 	 "run PROG [--prog NAME] [--data-in FILE | --mem HEX] [--data-out FILE] [--repeat N]\n"
-	 "              [--ctx-size N] [--interp | --checked] [--json] [--dump-maps] [--btf FILE]\n"
-	 "              [--budget BYTES]\n"
-	 "        verify, then run a program on the given bytes (the first run checked, the rest\n"
-	 "        fast); prints retval, duration_ns (median per run) and its ring-buffer events"},
+	 "              [--ctx-size N] [--jit | --interp | --checked] [--json] [--dump-maps]\n"
+	 "              [--btf FILE] [--budget BYTES]\n"
+	 "        verify, then run a program on the given bytes, as rkd would: in the JIT where\n"
+	 "        this machine has one (--interp: the interpreter; --checked: every access\n"
+	 "        checked); prints retval, duration_ns (median per run) and its ring-buffer events"},
 	{"verify", rkctl_cmd_verify,
 	 "verify PROG [--prog NAME] [--ctx-size N] [--log] [--json] [--btf FILE]\n"
 	 "        prove every program (or the one named) safe to run on the context of its\n"
@@ -30,12 +31,39 @@ static const struct rkctl_command commands[] = {
 	 "        array of objects.  Exit 0: all accepted, 1: one rejected, 2: usage or load\n"
 	 "        error, or a section without a known context"},
 	{"prog", rkctl_cmd_prog,
-	 "prog dump OBJ [--prog NAME] [--btf FILE]\n"
-	 "        disassembly interleaved with source lines (from the object's line info)"},
-	{"map", rkctl_cmd_map,
+	 "prog dump OBJ [--prog NAME] [--btf FILE] [--jited] [--jited-raw FILE]\n"
+	 "        disassembly interleaved with source lines (from the object's line info);\n"
+	 "        --jited: verify, compile, and show each instruction's native code;\n"
+	 "        --jited-raw FILE: also write the code for objdump -D -b binary"},
+	{"map", rkctl_cmd_map_any,
 	 "map dump OBJ [--run] [--prog NAME] [--data-in FILE | --mem HEX] [--repeat N] [--budget BYTES]\n"
 	 "        the object's maps as JSON (BTF-decoded); after running the program when\n"
-	 "        input (or --run) is given"},
+	 "        input (or --run) is given (offline: OBJ is a file)\n"
+	 "  rkctl map list NAME | dump NAME MAP | get NAME MAP KEY | set NAME MAP KEY VALUE\n"
+	 "            | delete NAME MAP KEY   [--hex] [--json] [--socket PATH]\n"
+	 "        a running rkd's maps (NAME as rkctl list shows it); KEY and VALUE are JSON\n"
+	 "        through BTF ('{\"max_current_ma\": 1500}': other fields keep their values)\n"
+	 "        or hex bytes with --hex"},
+	{"load", rkctl_cmd_load,
+	 "load PATH.o [--json] [--socket PATH]\n"
+	 "        load, verify, compile and attach an object in rkd (it replaces one of the\n"
+	 "        same name atomically)"},
+	{"unload", rkctl_cmd_unload,
+	 "unload NAME [--json] [--socket PATH]\n"
+	 "        detach and free an object; every byte it held is returned"},
+	{"list", rkctl_cmd_list,
+	 "list [--json] [--socket PATH]\n"
+	 "        rkd's objects: running (programs, hooks, memory) or failed (and why)"},
+	{"show", rkctl_cmd_show,
+	 "show NAME [--json] [--socket PATH]\n"
+	 "        one object: programs, hooks, maps, memory"},
+	{"stats", rkctl_cmd_stats,
+	 "stats [NAME] [--json] [--socket PATH]\n"
+	 "        per program: runs, average run time, failures, lost events, memory"},
+	{"tail", rkctl_cmd_tail,
+	 "tail [--json] [--socket PATH]\n"
+	 "        live events: trace_printk lines, ring-buffer records (decoded through\n"
+	 "        BTF), perf_event_output records, loads and failures"},
 	{"asm", rkctl_cmd_asm,
 	 "asm FILE.s [-o OUT.bin]\n"
 	 "        assemble; without -o, print the bytecode as hex"},

@@ -17,5 +17,14 @@ int rkctl_cmd_run(int argc, char **argv);
 int rkctl_cmd_verify(int argc, char **argv);
 int rkctl_cmd_prog(int argc, char **argv);
 int rkctl_cmd_map(int argc, char **argv);
+/* cmd_daemon.c: talk to a running rkd over its control socket. */
+int rkctl_cmd_load(int argc, char **argv);
+int rkctl_cmd_unload(int argc, char **argv);
+int rkctl_cmd_list(int argc, char **argv);
+int rkctl_cmd_show(int argc, char **argv);
+int rkctl_cmd_stats(int argc, char **argv);
+int rkctl_cmd_tail(int argc, char **argv);
+/* map: offline (cmd_prog.c) for `map dump FILE.o`, else online. */
+int rkctl_cmd_map_any(int argc, char **argv);
 
 #endif

@@ -1,0 +1,584 @@
+/*
+ * programs.c - the life of a loaded object: read, load (CO-RE against the
+ * kernel's BTF), verify each program against its section's context,
+ * compile, open its hook (disabled), carry maps over from the version it
+ * replaces, start, and only then stop the old version.  Events run programs
+ * from the poll callbacks; see programs.h for the rules.
+ */
+#define _GNU_SOURCE
+#include "programs.h"
+
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tools/common/file_io.h"
+#include "kernel_btf.h"
+
+/* The ring-buffer record type is found by name; see docs/rkd.md "Events". */
+#define RECORD_TYPE_NAME_LEN (RK_MAP_NAME_LEN + 16)
+
+struct drain_ctx {
+	struct rkd_object *object;
+	const struct rk_map_def *def;
+	uint32_t record_type;
+	uint64_t time_ns;
+};
+
+struct rkd_object *rkd_object_find(struct rkd_daemon *daemon, const char *name)
+{
+	for (struct rkd_object *object = daemon->objects; object; object = object->next)
+		if (strcmp(object->name, name) == 0)
+			return object;
+	return NULL;
+}
+
+int rkd_object_name_from_path(const char *path, char *name, size_t name_len)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t len = strlen(base);
+	if (len > 2 && strcmp(base + len - 2, ".o") == 0)
+		len -= 2;
+	if (len == 0 || len >= name_len)
+		return -EINVAL;
+	memcpy(name, base, len);
+	name[len] = '\0';
+	return 0;
+}
+
+size_t rkd_objects_memory_used(const struct rkd_daemon *daemon)
+{
+	size_t used = 0;
+	for (const struct rkd_object *object = daemon->objects; object; object = object->next)
+		if (object->obj)
+			used += rk_obj_budget(object->obj)->used;
+	return used;
+}
+
+/* ---------------------------------------------------------------- */
+/* Host services for the helpers (hot path: nothing allocates)      */
+/* ---------------------------------------------------------------- */
+
+static uint64_t event_time(const struct rkd_prog *p)
+{
+	return p->event ? p->event->time_ns : rkd_now_ns();
+}
+
+static void env_print(void *host, const struct rk_prog *prog, const char *line, size_t len)
+{
+	struct rkd_prog *p = host;
+	rkd_events_print(&p->object->daemon->events, event_time(p), p->object->name,
+	                 rk_prog_name(prog), line, len);
+}
+
+static int env_perf_output(void *host, const struct rk_prog *prog, uint64_t flags,
+                           const void *data, size_t size)
+{
+	struct rkd_prog *p = host;
+	(void)flags;
+	rkd_events_perf_output(&p->object->daemon->events, event_time(p), p->object->name,
+	                       rk_prog_name(prog), data, size);
+	return 0;
+}
+
+static int env_read_user(void *host, void *dst, size_t size, uint64_t user_addr)
+{
+	struct rkd_prog *p = host;
+	if (!p->event) {
+		memset(dst, 0, size);
+		return -EFAULT;
+	}
+	return rk_hook_read_user(p->event, dst, size, user_addr);
+}
+
+static int env_emergency_stop(void *host, const struct rk_prog *prog, uint64_t mask)
+{
+	struct rkd_prog *p = host;
+	char message[128];
+	snprintf(message, sizeof(message),
+	         "%s asked for an emergency stop of actuators 0x%llx; no actuators are configured",
+	         rk_prog_name(prog), (unsigned long long)mask);
+	rkd_events_notice(&p->object->daemon->events, p->object->name, "emergency_stop", message);
+	return -ENOTSUP;
+}
+
+static int on_record(void *fn_ctx, const void *data, size_t size)
+{
+	struct drain_ctx *drain = fn_ctx;
+	rkd_events_ringbuf(&drain->object->daemon->events, drain->time_ns, drain->object->name,
+	                   drain->def->name, rk_obj_btf(drain->object->obj), drain->record_type,
+	                   data, size);
+	return 0;
+}
+
+static void drain_ring_buffers(struct rkd_object *object)
+{
+	struct drain_ctx drain = {.object = object, .time_ns = rkd_now_ns()};
+	for (size_t i = 0; i < rk_obj_map_count(object->obj); i++) {
+		struct rk_map *map = rk_obj_map(object->obj, i);
+		drain.def = rk_map_def(map);
+		if (drain.def->type != RK_MAP_RINGBUF)
+			continue;
+		drain.record_type = object->record_types[i];
+		rk_ringbuf_consume(map, on_record, &drain);
+	}
+}
+
+static void on_hook_event(void *user, const struct rk_hook_event *event)
+{
+	struct rkd_prog *p = user;
+	struct rk_run_opts opts = {.mode = p->mode, .env = &p->env, .meta = &event->meta};
+	struct rk_run_result result;
+	p->event = event;
+	uint64_t start = rkd_now_ns();
+	int rc = rk_prog_run(p->prog, event->ctx, event->ctx_len, &opts, &result);
+	p->run_ns += rkd_now_ns() - start;
+	p->event = NULL;
+	p->runs++;
+	if (rc) {
+		/* The verifier accepted it: a stop here is a bug, counted and kept for `show`. */
+		p->failures++;
+		snprintf(p->last_failure, sizeof(p->last_failure), "%s: %s",
+		         rk_stop_name(result.stop), result.message);
+	}
+}
+
+static void on_poll(uv_poll_t *handle, int status, int events)
+{
+	struct rkd_prog *p = handle->data;
+	(void)events;
+	if (status < 0) {
+		rkd_log("error", "%s: %s: poll: %s", p->object->name, rk_prog_name(p->prog),
+		        uv_strerror(status));
+		return;
+	}
+	uv_os_fd_t fd;
+	if (uv_fileno((uv_handle_t *)handle, &fd) != 0)
+		return;
+	int rc = rk_hook_drain(p->hook, fd, on_hook_event, p);
+	if (rc < 0)
+		rkd_log("error", "%s: %s: %s: drain: %s", p->object->name, rk_prog_name(p->prog),
+		        rk_hook_describe(p->hook), strerror(-rc));
+	drain_ring_buffers(p->object);
+}
+
+/* ---------------------------------------------------------------- */
+/* Building an object                                               */
+/* ---------------------------------------------------------------- */
+
+/* The record type of ring buffer `name`: struct NAME, NAME minus a plural s, NAME_event, event. */
+static uint32_t find_record_type(const struct rk_btf *btf, const char *name)
+{
+	if (!btf)
+		return 0;
+	char candidates[4][RECORD_TYPE_NAME_LEN];
+	size_t len = strlen(name);
+	snprintf(candidates[0], sizeof(candidates[0]), "%s", name);
+	snprintf(candidates[1], sizeof(candidates[1]), "%.*s", (int)(len > 1 ? len - 1 : len),
+	         name);
+	snprintf(candidates[2], sizeof(candidates[2]), "%s_event", name);
+	snprintf(candidates[3], sizeof(candidates[3]), "event");
+	for (size_t i = 0; i < 4; i++) {
+		if (i == 1 && (len < 2 || name[len - 1] != 's'))
+			continue;
+		int64_t id = rk_btf_find(btf, candidates[i], BTF_KIND_STRUCT);
+		if (id > 0)
+			return (uint32_t)id;
+	}
+	return 0;
+}
+
+static int prepare_prog(struct rkd_object *object, struct rkd_prog *p, char *err, size_t err_len)
+{
+	const struct rkd_config *config = &object->daemon->config;
+	const char *section = rk_prog_section(p->prog);
+	char msg[RK_VERIFY_ERR_LEN];
+	int rc;
+
+#define PROG_FAIL(step)                                                                    \
+	snprintf(err, err_len, "%s: program %s (SEC \"%s\"): %s: %s", object->path,          \
+	         rk_prog_name(p->prog), section, step, msg)
+
+	p->env = (struct rk_env){.host = p, .print = env_print, .perf_output = env_perf_output,
+	                         .read_user = env_read_user,
+	                         .emergency_stop = env_emergency_stop};
+	struct rk_hook_spec spec;
+	rc = rk_hook_parse_section(section, &spec, msg, sizeof(msg));
+	if (rc) {
+		PROG_FAIL("not an attach point");
+		return rc;
+	}
+	rc = rk_ctx_desc_for_section(section, &p->ctx, msg, sizeof(msg));
+	if (rc) {
+		PROG_FAIL("context");
+		return rc;
+	}
+	struct rk_verify_opts verify_opts = {.ctx = p->ctx.ctx};
+	struct rk_verify_result verified;
+	rc = rk_verify(p->prog, &verify_opts, &verified, msg, sizeof(msg));
+	if (rc) {
+		PROG_FAIL("rejected by the verifier");
+		return rc;
+	}
+	p->insn_bound = verified.insn_bound;
+	p->mode = RK_EXEC_FAST;
+	if (config->jit && rk_jit_arch()) {
+		rc = rk_prog_jit(p->prog, msg, sizeof(msg));
+		if (rc) {
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			         " (jit = off in rkd.conf runs programs in the interpreter)");
+			PROG_FAIL("JIT");
+			return rc;
+		}
+		p->mode = RK_EXEC_JIT;
+	}
+	struct rk_hook_opts hook_opts = {0};
+	rc = rk_hook_open(&spec, &hook_opts, &p->hook, msg, sizeof(msg));
+	if (rc) {
+		PROG_FAIL("cannot attach");
+		return rc;
+	}
+	const int *fds;
+	size_t fd_count = rk_hook_fds(p->hook, &fds);
+	p->polls = calloc(fd_count ? fd_count : 1, sizeof(*p->polls));
+	if (!p->polls) {
+		snprintf(msg, sizeof(msg), "out of memory");
+		PROG_FAIL("attach");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < fd_count; i++) {
+		rc = uv_poll_init(object->daemon->loop, &p->polls[i], fds[i]);
+		if (rc) {
+			snprintf(msg, sizeof(msg), "uv_poll_init(fd %d): %s", fds[i], uv_strerror(rc));
+			PROG_FAIL("attach");
+			return -EIO;
+		}
+		p->polls[i].data = p;
+		p->poll_count++;
+	}
+#undef PROG_FAIL
+	return 0;
+}
+
+static int build_object(struct rkd_object *object, const uint8_t *data, size_t len, char *err,
+                        size_t err_len)
+{
+	struct rkd_daemon *daemon = object->daemon;
+	struct rk_obj_opts opts = {.name = object->path, .budget_bytes = daemon->config.budget_bytes,
+	                           .target_btf = rkd_kernel_btf(daemon)};
+	int rc = rk_obj_load(data, len, &opts, &object->obj, err, err_len);
+	if (rc)
+		return rc;
+	object->prog_count = rk_obj_prog_count(object->obj);
+	if (object->prog_count == 0) {
+		snprintf(err, err_len, "%s: has no programs (no SEC(\"...\") functions)", object->path);
+		return -ENOENT;
+	}
+	object->progs = calloc(object->prog_count, sizeof(*object->progs));
+	size_t map_count = rk_obj_map_count(object->obj);
+	object->record_types = calloc(map_count ? map_count : 1, sizeof(*object->record_types));
+	if (!object->progs || !object->record_types) {
+		snprintf(err, err_len, "%s: out of memory", object->path);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < map_count; i++) {
+		const struct rk_map_def *def = rk_map_def(rk_obj_map(object->obj, i));
+		if (def->type == RK_MAP_RINGBUF)
+			object->record_types[i] = find_record_type(rk_obj_btf(object->obj), def->name);
+	}
+	for (size_t i = 0; i < object->prog_count; i++) {
+		struct rkd_prog *p = &object->progs[i];
+		p->object = object;
+		p->prog = rk_obj_prog(object->obj, i);
+		rc = prepare_prog(object, p, err, err_len);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int start_object(struct rkd_object *object, char *err, size_t err_len)
+{
+	for (size_t i = 0; i < object->prog_count; i++) {
+		struct rkd_prog *p = &object->progs[i];
+		for (size_t j = 0; j < p->poll_count; j++) {
+			int rc = uv_poll_start(&p->polls[j], UV_READABLE, on_poll);
+			if (rc) {
+				snprintf(err, err_len, "%s: program %s: uv_poll_start: %s", object->path,
+				         rk_prog_name(p->prog), uv_strerror(rc));
+				return -EIO;
+			}
+		}
+		char msg[RK_ERR_LEN];
+		int rc = rk_hook_start(p->hook, msg, sizeof(msg));
+		if (rc) {
+			snprintf(err, err_len, "%s: program %s (SEC \"%s\"): cannot start %s: %s",
+			         object->path, rk_prog_name(p->prog), rk_prog_section(p->prog),
+			         rk_hook_describe(p->hook), msg);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Tearing down: poll handles close asynchronously                  */
+/* ---------------------------------------------------------------- */
+
+static void object_free_now(struct rkd_object *object)
+{
+	for (size_t i = 0; object->progs && i < object->prog_count; i++) {
+		rk_hook_close(object->progs[i].hook);
+		free(object->progs[i].polls);
+	}
+	rk_obj_free(object->obj);   /* returns every byte charged to its budget */
+	free(object->progs);
+	free(object->record_types);
+	free(object);
+}
+
+static void on_poll_closed(uv_handle_t *handle)
+{
+	struct rkd_prog *p = handle->data;
+	struct rkd_object *object = p->object;
+	if (--object->closes_pending == 0) {
+		object->daemon->closing_objects--;
+		object_free_now(object);
+	}
+}
+
+/* object must not be in the daemon's list any more. */
+static void object_destroy(struct rkd_object *object)
+{
+	for (size_t i = 0; object->progs && i < object->prog_count; i++) {
+		struct rkd_prog *p = &object->progs[i];
+		if (p->hook)
+			rk_hook_stop(p->hook);
+		for (size_t j = 0; j < p->poll_count; j++) {
+			uv_close((uv_handle_t *)&p->polls[j], on_poll_closed);
+			object->closes_pending++;
+		}
+	}
+	if (object->closes_pending == 0)
+		object_free_now(object);
+	else
+		object->daemon->closing_objects++;
+}
+
+static void list_remove(struct rkd_daemon *daemon, struct rkd_object *object)
+{
+	for (struct rkd_object **link = &daemon->objects; *link; link = &(*link)->next) {
+		if (*link == object) {
+			*link = object->next;
+			object->next = NULL;
+			return;
+		}
+	}
+}
+
+/* Put fresh where old was (or at the end), keeping `list` in load order. */
+static void list_replace(struct rkd_daemon *daemon, struct rkd_object *old,
+                         struct rkd_object *fresh)
+{
+	struct rkd_object **link = &daemon->objects;
+	while (*link && *link != old)
+		link = &(*link)->next;
+	fresh->next = *link ? (*link)->next : NULL;
+	*link = fresh;
+	if (old)
+		old->next = NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* Maps carried over across a swap                                  */
+/* ---------------------------------------------------------------- */
+
+static bool carries_state(const struct rk_map_def *def)
+{
+	switch (def->type) {
+	case RK_MAP_HASH:
+	case RK_MAP_ARRAY:
+	case RK_MAP_PERCPU_HASH:
+	case RK_MAP_PERCPU_ARRAY:
+	case RK_MAP_LRU_HASH:
+	case RK_MAP_LRU_PERCPU_HASH:
+		/* Read-only data is the new version's constants, never the old one's. */
+		return strstr(def->name, ".rodata") == NULL;
+	default:
+		return false;
+	}
+}
+
+static int copy_entries(struct rk_map *from, struct rk_map *to)
+{
+	const struct rk_map_def *def = rk_map_def(from);
+	uint8_t *key = malloc(def->key_size), *next = malloc(def->key_size);
+	int rc = key && next ? 0 : -ENOMEM;
+	bool has_key = false;
+	while (rc == 0 && rk_map_next_key(from, has_key ? key : NULL, next) == 0) {
+		memcpy(key, next, def->key_size);
+		has_key = true;
+		const void *value = rk_map_lookup(from, key);
+		if (value)
+			rc = rk_map_update(to, key, value, RK_MAP_ANY);
+	}
+	free(key);
+	free(next);
+	return rc;
+}
+
+static void append_note(char *note, size_t note_len, const char *label, const char *name)
+{
+	size_t used = strlen(note);
+	if (used + 1 >= note_len)
+		return;
+	snprintf(note + used, note_len - used, "%s%s %s", used ? "; " : "", label, name);
+}
+
+static void carry_maps(struct rkd_object *old, struct rkd_object *fresh)
+{
+	fresh->note[0] = '\0';
+	if (!old || !old->obj)
+		return;
+	for (size_t i = 0; i < rk_obj_map_count(fresh->obj); i++) {
+		struct rk_map *to = rk_obj_map(fresh->obj, i);
+		const struct rk_map_def *def = rk_map_def(to);
+		if (!carries_state(def))
+			continue;
+		struct rk_map *from = rk_obj_map_find(old->obj, def->name);
+		if (!from)
+			continue;
+		const struct rk_map_def *old_def = rk_map_def(from);
+		if (old_def->type != def->type || old_def->key_size != def->key_size ||
+		    old_def->value_size != def->value_size || old_def->max_entries != def->max_entries ||
+		    old_def->map_flags != def->map_flags) {
+			append_note(fresh->note, sizeof(fresh->note),
+			            "not carried over (definition changed):", def->name);
+			continue;
+		}
+		if (copy_entries(from, to))
+			append_note(fresh->note, sizeof(fresh->note), "partly carried over:", def->name);
+		else
+			append_note(fresh->note, sizeof(fresh->note), "carried over:", def->name);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Load, swap, unload                                               */
+/* ---------------------------------------------------------------- */
+
+static struct rkd_object *object_new(struct rkd_daemon *daemon, const char *path,
+                                     const char *name, enum rkd_object_origin origin)
+{
+	struct rkd_object *object = calloc(1, sizeof(*object));
+	if (!object)
+		return NULL;
+	object->daemon = daemon;
+	object->origin = origin;
+	snprintf(object->name, sizeof(object->name), "%s", name);
+	snprintf(object->path, sizeof(object->path), "%s", path);
+	object->loaded_ns = rkd_now_ns();
+	return object;
+}
+
+/* The new version could not be built: keep the old one running, or list the failure. */
+static void record_failure(struct rkd_daemon *daemon, struct rkd_object *old,
+                           struct rkd_object *fresh, const char *message)
+{
+	if (old && old->state == RKD_OBJECT_RUNNING) {
+		snprintf(old->error, sizeof(old->error), "update refused, version %u keeps running: %s",
+		         old->version, message);
+		object_destroy(fresh);
+		rkd_log("error", "%s: %s", old->name, old->error);
+		rkd_events_notice(&daemon->events, old->name, "update_failed", message);
+		return;
+	}
+	/* A failed entry holds no code and no memory: only its name, path and message. */
+	struct rkd_object *failed = object_new(daemon, fresh->path, fresh->name, fresh->origin);
+	object_destroy(fresh);
+	if (!failed) {
+		rkd_log("error", "%s: %s (and out of memory to list it)", old ? old->name : "?",
+		        message);
+		return;
+	}
+	failed->state = RKD_OBJECT_FAILED;
+	snprintf(failed->error, sizeof(failed->error), "%s", message);
+	list_replace(daemon, old, failed);
+	if (old)
+		object_destroy(old);
+	rkd_log("error", "%s: failed: %s", failed->name, message);
+	rkd_events_notice(&daemon->events, failed->name, "failed", message);
+}
+
+int rkd_object_load_file(struct rkd_daemon *daemon, const char *path, const char *name,
+                         enum rkd_object_origin origin, char *err, size_t err_len)
+{
+	char derived[RKD_OBJECT_NAME_LEN];
+	if (!name) {
+		if (rkd_object_name_from_path(path, derived, sizeof(derived))) {
+			snprintf(err, err_len, "%s: cannot make an object name from this file name", path);
+			return -EINVAL;
+		}
+		name = derived;
+	}
+	struct rkd_object *old = rkd_object_find(daemon, name);
+	struct rkd_object *fresh = object_new(daemon, path, name, origin);
+	if (!fresh) {
+		snprintf(err, err_len, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int rc = rk_file_read(path, &data, &len, err, err_len);
+	if (rc == 0)
+		rc = build_object(fresh, data, len, err, err_len);
+	free(data);
+	if (rc == 0) {
+		carry_maps(old, fresh);
+		rc = start_object(fresh, err, err_len);
+	}
+	if (rc) {
+		record_failure(daemon, old, fresh, err);
+		return rc;
+	}
+	fresh->version = old && old->obj ? old->version + 1 : 1;
+	list_replace(daemon, old, fresh);
+	if (old)
+		object_destroy(old);   /* stopped only now that the new version runs */
+	const struct rk_budget *budget = rk_obj_budget(fresh->obj);
+	rkd_log("info", "%s: %s version %u from %s: %zu program%s, %zu bytes charged%s%s",
+	        fresh->name, fresh->version > 1 ? "swapped in" : "loaded", fresh->version,
+	        fresh->path, fresh->prog_count, fresh->prog_count == 1 ? "" : "s", budget->used,
+	        fresh->note[0] ? "; maps " : "", fresh->note);
+	rkd_events_notice(&daemon->events, fresh->name, fresh->version > 1 ? "swapped" : "loaded",
+	                  fresh->path);
+	return 0;
+}
+
+int rkd_object_unload(struct rkd_daemon *daemon, const char *name, char *err, size_t err_len)
+{
+	struct rkd_object *object = rkd_object_find(daemon, name);
+	if (!object) {
+		snprintf(err, err_len, "no object '%s' is loaded (rkctl list shows what is)", name);
+		return -ENOENT;
+	}
+	size_t used = object->obj ? rk_obj_budget(object->obj)->used : 0;
+	list_remove(daemon, object);
+	rkd_log("info", "%s: unloaded, %zu bytes returned", object->name, used);
+	rkd_events_notice(&daemon->events, object->name, "unloaded", object->path);
+	object_destroy(object);
+	return 0;
+}
+
+void rkd_objects_unload_all(struct rkd_daemon *daemon)
+{
+	while (daemon->objects) {
+		struct rkd_object *object = daemon->objects;
+		daemon->objects = object->next;
+		object->next = NULL;
+		object_destroy(object);
+	}
+}

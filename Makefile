@@ -78,9 +78,11 @@ $(VERIFY_GEN): $(call obj,$(VERIFY_GEN_SRCS)) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL)
 verify-gen: $(VERIFY_GEN)
 
-test: $(TESTS) $(RKCTL) $(PLUGIN) $(VERIFY_GEN)
+# rk-jit-diff comes from fuzz/jit_diff.mk (included below): named literally here.
+test: $(TESTS) $(RKCTL) $(PLUGIN) $(VERIFY_GEN) $(BUILD)/rk-jit-diff
 	$(TESTS) --jobs 2 $(TEST_ARGS)
 	$(VERIFY_GEN) --count $(VERIFY_GEN_COUNT) --seed $(VERIFY_GEN_SEED)
+	$(BUILD)/rk-jit-diff --count $(JIT_DIFF_COUNT) --seed $(JIT_DIFF_SEED)
 	tests/cli/test_cli.sh $(BUILD)
 	tests/cli/test_plugin_conformance.sh $(BUILD)
 
@@ -94,10 +96,10 @@ ARM64_BUILD  := $(BUILD)/arm64
 test-arm64:
 	$(MAKE) CC=$(ARM64_CC) BUILD=$(ARM64_BUILD) $(ARM64_BUILD)/librkbpf.a \
 		$(ARM64_BUILD)/rk-conformance-plugin $(ARM64_BUILD)/arm64-run \
-		$(if $(wildcard fuzz/jit_diff.mk),$(ARM64_BUILD)/rk-jit-diff)
+		$(ARM64_BUILD)/rk-jit-diff
 	RK_RUN_PREFIX="$(ARM64_PREFIX)" tests/cli/test_plugin_conformance.sh $(ARM64_BUILD)
 	$(ARM64_PREFIX) $(ARM64_BUILD)/arm64-run
-	$(if $(wildcard fuzz/jit_diff.mk),$(ARM64_PREFIX) $(ARM64_BUILD)/rk-jit-diff --count $(ARM64_JIT_DIFF_COUNT) --seed 1)
+	$(ARM64_PREFIX) $(ARM64_BUILD)/rk-jit-diff --count $(ARM64_JIT_DIFF_COUNT) --seed 1
 ARM64_JIT_DIFF_COUNT ?= 2000
 $(BUILD)/arm64-run: tests/jit/arm64_run.c $(LIBRKBPF)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(LIBRKBPF) $(LDFLAGS_ALL)
@@ -137,13 +139,13 @@ $(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz-lib/librkbpf.a
 	@mkdir -p $(dir $@) fuzz/seeds/$*
 	$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 $(WARNINGS) -O1 -g \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(if $(filter fuzz_verify,$*),-fwrapv -fno-sanitize=signed-integer-overflow) \
+		$(if $(filter fuzz_verify fuzz_jit_diff,$*),-fwrapv -fno-sanitize=signed-integer-overflow) \
 		-o $@ $(filter %.c,$^) $(BUILD)/fuzz-lib/librkbpf.a
 
 include examples/examples.mk
 include tests/bpf/bpf.mk
 -include bench/bench.mk
--include fuzz/jit_diff.mk
+include fuzz/jit_diff.mk
 -include tests/hooks/hooks.mk
 -include rkd/rkd.mk
 

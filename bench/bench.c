@@ -16,10 +16,13 @@
  *   - ns/insn divides by the instructions one run executes, counted once in
  *     checked mode (the fast interpreter does not count).
  *
- * An engine is a row of engines[]; a JIT is one more row, and the table
- * and the JSON grow its columns.
+ * An engine is a row of engines[]; the JIT is the last one, and is left
+ * out (saying why) when rk_prog_jit() fails on this machine.  After the
+ * table, jit_bench.c measures what the table cannot: the cost of a helper
+ * call, and the JIT's compile time.
  */
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@
 
 #include "bench_util.h"
 #include "bench.h"
+#include "jit_bench.h"
 #include "rkbpf.h"
 
 #ifndef RK_BENCH_DIR
@@ -42,6 +46,9 @@
 #define CHECKED_INSN_LIMIT 100000000u /* the counting run: catches a runaway loop */
 #define INPUT_ALIGN 64
 #define INTERP_TARGET_NS_PER_INSN 2.0 /* the goal of the interpreter issue */
+#define JIT_TARGET_GEOMEAN 1.25       /* the JIT issue: geomean of jit/native */
+#define KERNEL_JIT_GEOMEAN 1.46       /* the issue's reference figures */
+#define UBPF_JIT_GEOMEAN 1.9
 
 struct bench_prog {
 	const char *name;
@@ -104,13 +111,33 @@ static uint64_t interp_batch(struct bench_case *bc, uint64_t runs)
 	return result.retval;
 }
 
-/* engines[0] is the baseline every ratio divides by. */
+static uint64_t jit_batch(struct bench_case *bc, uint64_t runs)
+{
+	static const struct rk_run_opts jit = {.mode = RK_EXEC_JIT};
+	struct rk_run_result result;
+	int failed = 0;
+
+	for (uint64_t i = 0; i < runs; i++)
+		failed |= rk_prog_run(bc->vm_prog, bc->input, bc->prog->input_len, &jit, &result);
+	if (failed || result.stop != RK_STOP_EXIT)
+		bc->run_failed = true;
+	return result.retval;
+}
+
+/* engines[0] is the baseline every ratio divides by; the JIT is last (JIT_ENGINE). */
 static const struct bench_engine engines[] = {
 	{"native", "clang -O2", false, 0, native_batch},
 	{"interp", "rk_prog_run(RK_EXEC_FAST)", true, INTERP_TARGET_NS_PER_INSN, interp_batch},
+	{"jit", "rk_prog_run(RK_EXEC_JIT)", true, 0, jit_batch},
 };
 #define ENGINE_COUNT (sizeof(engines) / sizeof(engines[0]))
 #define BASELINE 0
+#define INTERP_ENGINE 1
+#define JIT_ENGINE 2
+
+/* Engines in use: ENGINE_COUNT, or one fewer when the JIT cannot compile a program here. */
+static size_t engine_count = ENGINE_COUNT;
+static char jit_missing[RK_ERR_LEN + 64];
 
 struct bench_opts {
 	unsigned repeats;
@@ -193,6 +220,12 @@ static int bench_case_init(struct bench_case *bc, const struct bench_prog *prog,
 		fprintf(stderr, "rk-bench: %s: rk_prog_new: %s\n", name, err);
 		return -1;
 	}
+	if (engine_count == ENGINE_COUNT && rk_prog_jit(bc->vm_prog, err, sizeof(err)) != 0) {
+		snprintf(jit_missing, sizeof(jit_missing), "rk_prog_jit(%s) on %s: %s", name,
+		         rk_jit_arch() ? rk_jit_arch() : "a machine without a JIT", err);
+		fprintf(stderr, "rk-bench: no JIT column: %s\n", jit_missing);
+		engine_count = ENGINE_COUNT - 1;
+	}
 
 	bc->expected = native_batch(bc, 1);
 
@@ -222,7 +255,7 @@ static int bench_case_init(struct bench_case *bc, const struct bench_prog *prog,
 		return -1;
 	}
 
-	for (size_t e = 0; e < ENGINE_COUNT; e++) {
+	for (size_t e = 0; e < engine_count; e++) {
 		uint64_t retval = engines[e].run_batch(bc, 1);
 		if (bc->run_failed) {
 			fprintf(stderr, "rk-bench: %s: %s: the run failed\n", name, engines[e].name);
@@ -309,6 +342,19 @@ static double median_ns_per_insn(const struct bench_results *res, const struct b
 	return bench_median(values, res->case_count);
 }
 
+/*
+ * The geometric mean over the programs of jit/native.  Every program of
+ * bench/progs/ is CPU-bound (no helper calls, no maps), so all count.
+ */
+static double jit_geomean(const struct bench_results *res)
+{
+	double log_sum = 0;
+
+	for (size_t c = 0; c < res->case_count; c++)
+		log_sum += log(ratio_to_baseline(res, c, JIT_ENGINE));
+	return res->case_count ? exp(log_sum / (double)res->case_count) : 0;
+}
+
 static int run_benchmarks(struct bench_case *cases, size_t case_count, unsigned repeats,
                           struct bench_results *res)
 {
@@ -321,13 +367,13 @@ static int run_benchmarks(struct bench_case *cases, size_t case_count, unsigned 
 		return -1;
 	}
 	for (size_t c = 0; c < case_count; c++)
-		for (size_t e = 0; e < ENGINE_COUNT; e++)
+		for (size_t e = 0; e < engine_count; e++)
 			if (calibrate(&engines[e], &cases[c], &runs[c][e]) < 0)
 				goto out;
 
 	for (unsigned r = 0; r < repeats; r++) {
 		for (size_t c = 0; c < case_count; c++) {
-			for (size_t e = 0; e < ENGINE_COUNT; e++) {
+			for (size_t e = 0; e < engine_count; e++) {
 				double ns = time_batch(&engines[e], &cases[c], runs[c][e]);
 				if (ns < 0)
 					goto out;
@@ -336,7 +382,7 @@ static int run_benchmarks(struct bench_case *cases, size_t case_count, unsigned 
 		}
 	}
 	for (size_t c = 0; c < case_count; c++)
-		for (size_t e = 0; e < ENGINE_COUNT; e++)
+		for (size_t e = 0; e < engine_count; e++)
 			res->ns_per_run[c][e] =
 				bench_median(&samples[(c * ENGINE_COUNT + e) * repeats], repeats);
 	rc = 0;
@@ -361,16 +407,16 @@ static void print_table(const struct bench_results *res, const struct bench_case
 	printf("rk-bench: %zu programs, median of %u repeats of ~%.0f ms batches, seed %" PRIu64
 	       "\ncpu: %s\n",
 	       res->case_count, opts->repeats, BATCH_NS / 1e6, opts->seed, cpu);
-	for (size_t e = 0; e < ENGINE_COUNT; e++)
+	for (size_t e = 0; e < engine_count; e++)
 		printf("%s%s = %s", e ? ", " : "", engines[e].name, engines[e].how);
 	printf("\n\n");
 
 	printf("%-*s %6s %10s", name_width, "program", "slots", "insns/run");
-	for (size_t e = 0; e < ENGINE_COUNT; e++) {
+	for (size_t e = 0; e < engine_count; e++) {
 		snprintf(heading, sizeof(heading), "%s ns/run", engines[e].name);
 		printf(" %15s", heading);
 	}
-	for (size_t e = 0; e < ENGINE_COUNT; e++) {
+	for (size_t e = 0; e < engine_count; e++) {
 		if (!engines[e].runs_bytecode)
 			continue;
 		snprintf(heading, sizeof(heading), "%s ns/insn", engines[e].name);
@@ -378,24 +424,28 @@ static void print_table(const struct bench_results *res, const struct bench_case
 		snprintf(heading, sizeof(heading), "%s/%s", engines[e].name, engines[BASELINE].name);
 		printf(" %15s", heading);
 	}
+	if (engine_count > JIT_ENGINE)
+		printf(" %15s", "jit/interp");
 	printf("\n");
 
 	for (size_t c = 0; c < res->case_count; c++) {
 		printf("%-*s %6zu %10" PRIu64, name_width, cases[c].prog->name, cases[c].insn_slots,
 		       cases[c].insns_per_run);
-		for (size_t e = 0; e < ENGINE_COUNT; e++)
+		for (size_t e = 0; e < engine_count; e++)
 			printf(" %15.1f", res->ns_per_run[c][e]);
-		for (size_t e = 0; e < ENGINE_COUNT; e++) {
+		for (size_t e = 0; e < engine_count; e++) {
 			if (!engines[e].runs_bytecode)
 				continue;
 			printf(" %15.2f", ns_per_insn(res, cases, c, e));
-			printf(" %14.1fx", ratio_to_baseline(res, c, e));
+			printf(" %14.2fx", ratio_to_baseline(res, c, e));
 		}
+		if (engine_count > JIT_ENGINE)
+			printf(" %14.2fx", res->ns_per_run[c][JIT_ENGINE] / res->ns_per_run[c][INTERP_ENGINE]);
 		printf("\n");
 	}
 	printf("\n");
 
-	for (size_t e = 0; e < ENGINE_COUNT; e++) {
+	for (size_t e = 0; e < engine_count; e++) {
 		if (!engines[e].runs_bytecode)
 			continue;
 		double med = median_ns_per_insn(res, cases, e);
@@ -405,6 +455,16 @@ static void print_table(const struct bench_results *res, const struct bench_case
 			printf(" (target <= %.2f: %s)", engines[e].target_ns_per_insn,
 			       med <= engines[e].target_ns_per_insn ? "met" : "NOT met");
 		printf("\n");
+	}
+	if (engine_count > JIT_ENGINE) {
+		double geomean = jit_geomean(res);
+		printf("geomean jit/native over %zu CPU-bound programs: %.2f (target <= %.2f: %s; "
+		       "for reference, the kernel's JIT ~%.2f, uBPF's ~%.1f)\n",
+		       res->case_count, geomean, JIT_TARGET_GEOMEAN,
+		       geomean <= JIT_TARGET_GEOMEAN ? "met" : "NOT met", KERNEL_JIT_GEOMEAN,
+		       UBPF_JIT_GEOMEAN);
+	} else {
+		printf("jit: not measured: %s\n", jit_missing[0] ? jit_missing : "no JIT");
 	}
 }
 
@@ -427,7 +487,7 @@ static void print_json(const struct bench_results *res, const struct bench_case 
 		       cases[c].prog->name, cases[c].prog->input_len, cases[c].insn_slots,
 		       cases[c].insns_per_run, cases[c].expected);
 		printf("     \"engines\": {");
-		for (size_t e = 0; e < ENGINE_COUNT; e++) {
+		for (size_t e = 0; e < engine_count; e++) {
 			printf("%s\"%s\": {\"ns_per_run\": %.2f", e ? ", " : "", engines[e].name,
 			       res->ns_per_run[c][e]);
 			if (engines[e].runs_bytecode)
@@ -439,7 +499,7 @@ static void print_json(const struct bench_results *res, const struct bench_case 
 	}
 	printf("  ],\n  \"summary\": {");
 	bool first = true;
-	for (size_t e = 0; e < ENGINE_COUNT; e++) {
+	for (size_t e = 0; e < engine_count; e++) {
 		if (!engines[e].runs_bytecode)
 			continue;
 		double med = median_ns_per_insn(res, cases, e);
@@ -452,6 +512,9 @@ static void print_json(const struct bench_results *res, const struct bench_case 
 		printf("}");
 		first = false;
 	}
+	if (engine_count > JIT_ENGINE)
+		printf(", \"jit_geomean_ratio_to_baseline\": %.4f, \"jit_geomean_target\": %.2f",
+		       jit_geomean(res), JIT_TARGET_GEOMEAN);
 	printf("}\n}\n");
 }
 
@@ -554,6 +617,8 @@ int main(int argc, char **argv)
 		print_json(&res, cases, &opts);
 	else
 		print_table(&res, cases, &opts);
+	if (!opts.json && jit_bench_run(stdout, opts.repeats) < 0)
+		goto out;
 	status = 0;
 out:
 	for (size_t c = 0; c < res.case_count; c++)

@@ -1,5 +1,7 @@
 # bench/bench.mk - make bench: the programs of bench/progs/ run natively
-# (clang -O2) and in the interpreter, in one process; prints the table.
+# (clang -O2), in the interpreter and through the JIT, in one process;
+# prints the table, then (bench/jit_bench.c) the cost of a helper call and
+# the JIT's compile time on bench/verify_shapes.c programs of ~1,000 slots.
 # Included by the top-level Makefile, which provides BUILD, CC, WARNINGS,
 # CPPFLAGS_ALL, CFLAGS_ALL, LDFLAGS_ALL, LIBRKBPF and obj().
 #
@@ -39,6 +41,8 @@ VERIFY_BENCH_SRCS  := $(wildcard bench/verify_*.c)
 BENCH_HARNESS_OBJS := $(call obj,$(filter-out bench/map_bench.c $(VERIFY_BENCH_SRCS),\
                                               $(wildcard bench/*.c)))
 BENCH_UTIL_OBJS    := $(call obj,bench/bench_util.c)
+# rk-bench compiles verify_shapes.c's programs (JIT compile time); not verify_heap.c.
+BENCH_SHAPES_OBJS  := $(call obj,bench/verify_shapes.c)
 RK_BENCH          := $(BENCH_DIR)/rk-bench
 RK_MAP_BENCH      := $(BENCH_DIR)/rk-map-bench
 RK_VERIFY_BENCH   := $(BUILD)/rk-verify-bench
@@ -79,10 +83,11 @@ $(BENCH_DIR)/native/%.o: bench/progs/%.c bench/progs/bench_prog.h
 $(BUILD)/obj/bench/%.o: CPPFLAGS_ALL += -DRK_BENCH_DIR='"$(abspath $(BENCH_DIR))"' \
 	-DRK_EXAMPLES_DIR='"$(abspath $(BUILD)/examples)"'
 
-$(RK_BENCH): $(BENCH_HARNESS_OBJS) $(BENCH_NATIVE_OBJS) $(LIBRKBPF)
+$(RK_BENCH): $(BENCH_HARNESS_OBJS) $(BENCH_SHAPES_OBJS) $(BENCH_NATIVE_OBJS) $(LIBRKBPF)
 	@for name in $(BENCH_NAMES); do \
 		grep -q "X($$name," bench/bench.h || { \
 			echo "bench/progs/$$name.c is not listed in BENCH_PROGS (bench/bench.h)" >&2; \
 			exit 1; }; \
 	done
-	$(CC) $(CFLAGS_ALL) -o $@ $(BENCH_HARNESS_OBJS) $(BENCH_NATIVE_OBJS) $(LIBRKBPF) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@ $(BENCH_HARNESS_OBJS) $(BENCH_SHAPES_OBJS) $(BENCH_NATIVE_OBJS) \
+		$(LIBRKBPF) $(LDFLAGS_ALL) -lm

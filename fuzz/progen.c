@@ -117,6 +117,16 @@ struct gen {
 	unsigned mistakes;         /* percent: how often a detail goes wrong */
 	uint8_t next_rec;
 	bool overflow;
+	/* pg_generate_jit() only: more shapes, and the functions to append after main. */
+	bool jit;
+	bool in_func;              /* emitting a subprogram's body */
+	struct pending_func {
+		size_t ref_at;         /* the CALL (local) or the lddw code_addr to patch */
+		bool callback;         /* bpf_loop callback (r1 index, r2 ctx) or callee */
+		bool ptr_arg;          /* r1 (callee) or r2 (callback) points to a stack slot */
+		unsigned arg_count;    /* callee: r1..rN set by the caller */
+	} funcs[PG_MAX_FUNCS];
+	unsigned func_count;
 };
 
 static const int64_t interesting[] = {
@@ -1409,11 +1419,18 @@ static void st_ctx_ptr(struct gen *g)
 	*R(g, dst) = (struct greg){.kind = G_BUF, .off = 0, .size = PG_CTX_BUF_SIZE};
 }
 
+static void jit_statement(struct gen *g);
+
 static void statement(struct gen *g)
 {
 	if (!g->statements || g->overflow)
 		return;
 	g->statements--;
+	/* Only pg_generate_jit() draws here: pg_generate()'s seeds make what they always made. */
+	if (g->jit && pg_chance(g->rand, 40)) {
+		jit_statement(g);
+		return;
+	}
 	unsigned pick = pg_below(g->rand, 100);
 	if (g->depth > 3 && pick >= 60)
 		pick = pg_below(g->rand, 60);
@@ -1445,6 +1462,497 @@ static void statement(struct gen *g)
 		st_loop(g);
 	else
 		st_ptr_loop(g);
+}
+
+/* ---- the JIT's shapes (pg_generate_jit, pg_generate_alu) ------------------- */
+
+/* 64-bit values where the CPU and the ISA disagree most often. */
+static const int64_t edge64[] = {
+	0, 1, -1, 2, -2, 3, 7, 8, 31, 32, 63, 64, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff,
+	INT32_MAX, INT32_MIN, (int64_t)UINT32_MAX, (int64_t)0x80000000, (int64_t)0x100000000,
+	INT64_MAX, INT64_MIN, (int64_t)0x8000000000000001ull, (int64_t)0xffffffff00000000ull,
+	(int64_t)0x00000000ffff8000ull, (int64_t)0x0123456789abcdefull,
+};
+#define EDGE64_COUNT (sizeof(edge64) / sizeof(edge64[0]))
+
+/* Immediates: sign extension, zero, minus one, INT_MIN, shift-sized numbers. */
+static const int32_t edge32[] = {
+	0, 1, -1, 2, -2, 3, 7, 8, 15, 16, 31, 32, 33, 63, 64, 0x7f, 0x80, 0xff, 0x7fff,
+	0x8000, 0xffff, 0x10000, INT32_MAX, INT32_MIN, INT32_MIN + 1, -0x8000,
+};
+#define EDGE32_COUNT (sizeof(edge32) / sizeof(edge32[0]))
+
+static int64_t pick_edge64(struct pg_rand *rand)
+{
+	if (pg_chance(rand, 70))
+		return edge64[pg_below(rand, EDGE64_COUNT)];
+	return (int64_t)pg_u64(rand);
+}
+
+static int32_t pick_edge32(struct pg_rand *rand)
+{
+	if (pg_chance(rand, 75))
+		return edge32[pg_below(rand, EDGE32_COUNT)];
+	return (int32_t)pg_u64(rand);
+}
+
+/* dst = an edge value, by mov (sign-extended), mov32 (zero-extended) or lddw. */
+static void load_edge(struct gen *g, unsigned dst)
+{
+	int64_t v = pick_edge64(g->rand);
+	unsigned how = pg_below(g->rand, 3);
+	if (how == 0 && v == (int32_t)v)
+		mov_k(g, dst, (int32_t)v);
+	else if (how == 1)
+		alu_k(g, false, RK_ALU_MOV, dst, (int32_t)v);
+	else
+		lddw(g, dst, RK_PSEUDO_IMM64, (uint64_t)v);
+	*R(g, dst) = scalar_any();
+}
+
+/*
+ * One ALU instruction of any kind on dst (and src): every operation, both
+ * widths, immediate and register forms, signed div/mod, movsx, byte swaps.
+ * wild_shifts: immediate shift counts past the width (the ISA masks them;
+ * for unverified programs only).
+ */
+static void any_alu(struct gen *g, unsigned dst, unsigned src, bool wild_shifts)
+{
+	static const uint8_t ops[] = {RK_ALU_ADD, RK_ALU_SUB, RK_ALU_MUL, RK_ALU_DIV, RK_ALU_OR,
+	                              RK_ALU_AND, RK_ALU_LSH, RK_ALU_RSH, RK_ALU_NEG, RK_ALU_MOD,
+	                              RK_ALU_XOR, RK_ALU_MOV, RK_ALU_ARSH, RK_ALU_END,
+	                              RK_ALU_DIV, RK_ALU_MOD};
+	struct pg_rand *rand = g->rand;
+	bool is64 = pg_chance(rand, 50);
+	uint8_t cls = is64 ? RK_CLS_ALU64 : RK_CLS_ALU;
+	uint8_t op = ops[pg_below(rand, sizeof(ops))];
+	if (op == RK_ALU_NEG) {
+		emit(g, (uint8_t)(cls | RK_ALU_NEG | RK_SRC_K), dst, 0, 0, 0);
+		return;
+	}
+	if (op == RK_ALU_END) {
+		static const int32_t widths[] = {16, 32, 64};
+		uint8_t order = is64 ? 0 : (pg_chance(rand, 50) ? RK_END_TO_BE : RK_END_TO_LE);
+		emit(g, (uint8_t)(cls | RK_ALU_END | order), dst, 0, 0, widths[pg_below(rand, 3)]);
+		return;
+	}
+	int16_t off = 0;
+	if ((op == RK_ALU_DIV || op == RK_ALU_MOD) && pg_chance(rand, 50))
+		off = 1; /* sdiv, smod */
+	if (pg_chance(rand, 50)) {
+		if (op == RK_ALU_MOV && pg_chance(rand, 40)) {
+			static const int16_t sx[] = {8, 16, 32};
+			off = sx[pg_below(rand, is64 ? 3 : 2)];
+		}
+		emit(g, (uint8_t)(cls | op | RK_SRC_X), dst, src, off, 0);
+		return;
+	}
+	int32_t imm = pick_edge32(rand);
+	if (op == RK_ALU_LSH || op == RK_ALU_RSH || op == RK_ALU_ARSH) {
+		unsigned width = is64 ? 64 : 32;
+		imm = (int32_t)pg_below(rand, width);
+		if (wild_shifts && pg_chance(rand, 10))
+			imm = (int32_t)(width + pg_below(rand, 200));
+	}
+	emit(g, (uint8_t)(cls | op | RK_SRC_K), dst, 0, off, imm);
+}
+
+/* A scalar register this statement may overwrite (never r0 when avoid_r0). */
+static int jit_scratch(struct gen *g, int avoid)
+{
+	unsigned r = scratch_reg(g, false, avoid);
+	if ((g->pinned & (1u << r)) || (int)r == avoid)
+		return -1;
+	return (int)r;
+}
+
+/* Edge values through a chain of ALU operations, both registers scalars after. */
+static void st_jit_alu(struct gen *g)
+{
+	int dst = jit_scratch(g, -1);
+	if (dst < 0)
+		return;
+	int src = jit_scratch(g, dst);
+	if (src < 0 || pg_chance(g->rand, 10))
+		src = dst;
+	load_edge(g, (unsigned)dst);
+	if (src != dst)
+		load_edge(g, (unsigned)src);
+	unsigned n = 1 + pg_below(g->rand, 6);
+	for (unsigned k = 0; k < n; k++) {
+		if (pg_chance(g->rand, 20) && src != dst)
+			any_alu(g, (unsigned)src, (unsigned)dst, false);
+		else
+			any_alu(g, (unsigned)dst, (unsigned)src, false);
+	}
+	*R(g, (unsigned)dst) = scalar_any();
+	*R(g, (unsigned)src) = scalar_any();
+}
+
+/* Every atomic, 32 and 64 bits, on an initialised stack slot; then read it back. */
+static void st_jit_atomic(struct gen *g)
+{
+	static const int32_t ops[] = {
+		RK_ATOMIC_ADD, RK_ATOMIC_OR, RK_ATOMIC_AND, RK_ATOMIC_XOR,
+		RK_ATOMIC_ADD | RK_ATOMIC_FETCH, RK_ATOMIC_OR | RK_ATOMIC_FETCH,
+		RK_ATOMIC_AND | RK_ATOMIC_FETCH, RK_ATOMIC_XOR | RK_ATOMIC_FETCH,
+		RK_ATOMIC_XCHG, RK_ATOMIC_CMPXCHG};
+	int32_t aop = ops[pg_below(g->rand, sizeof(ops) / sizeof(ops[0]))];
+	uint32_t asize = pg_chance(g->rand, 50) ? 8 : 4;
+	int slot = -(int)(pg_below(g->rand, RK_STACK_SIZE / 8) + 1) * 8;
+	int off = slot + (asize == 4 && pg_chance(g->rand, 50) ? 4 : 0);
+	int src = jit_scratch(g, 0);
+	if (src <= 0)
+		return;
+	if (!stack_is_init(g, slot, slot + 8) || pg_chance(g->rand, 50)) {
+		unsigned tmp = (unsigned)src;
+		load_edge(g, tmp);
+		stx(g, 8, RK_REG_FP, tmp, (int16_t)slot);
+		stack_mark(g, slot, slot + 8);
+	}
+	load_edge(g, (unsigned)src);
+	if (aop == RK_ATOMIC_CMPXCHG) {
+		if (g->pinned & 1u)
+			return;
+		if (pg_chance(g->rand, 50))
+			ldx(g, asize, 0, RK_REG_FP, (int16_t)off, false); /* the exchange happens */
+		else
+			load_edge(g, 0);
+	}
+	emit(g, (uint8_t)(RK_CLS_STX | RK_MODE_ATOMIC | size_code(asize)), RK_REG_FP,
+	     (unsigned)src, (int16_t)off, aop);
+	*R(g, (unsigned)src) = scalar_any();
+	if (aop == RK_ATOMIC_CMPXCHG)
+		*R(g, 0) = scalar_any();
+	if (pg_chance(g->rand, 60)) {
+		int dst = jit_scratch(g, -1);
+		if (dst >= 0) {
+			ldx(g, pg_chance(g->rand, 50) ? 8 : asize, (unsigned)dst, RK_REG_FP, (int16_t)slot,
+			    false);
+			*R(g, (unsigned)dst) = scalar_any();
+		}
+	}
+}
+
+/* An edge value stored, then read back in pieces, sign-extended or not. */
+static void st_jit_loads(struct gen *g)
+{
+	int tmp = jit_scratch(g, -1);
+	if (tmp < 0)
+		return;
+	int slot = -(int)(pg_below(g->rand, RK_STACK_SIZE / 8) + 1) * 8;
+	load_edge(g, (unsigned)tmp);
+	stx(g, 8, RK_REG_FP, (unsigned)tmp, (int16_t)slot);
+	stack_mark(g, slot, slot + 8);
+	unsigned n = 1 + pg_below(g->rand, 3);
+	for (unsigned k = 0; k < n; k++) {
+		uint32_t size = pick_size(g);
+		int off = slot + (int)(pg_below(g->rand, 8 / size) * size);
+		int dst = jit_scratch(g, -1);
+		if (dst < 0)
+			return;
+		ldx(g, size, (unsigned)dst, RK_REG_FP, (int16_t)off, pg_chance(g->rand, 60));
+		*R(g, (unsigned)dst) = scalar_any();
+	}
+}
+
+/* Comparisons of edge values, every condition, both widths; a gotol sometimes. */
+static void st_jit_cmp(struct gen *g)
+{
+	static const uint8_t ops[] = {RK_JMP_JEQ,  RK_JMP_JGT,  RK_JMP_JGE,  RK_JMP_JSET,
+	                              RK_JMP_JNE,  RK_JMP_JSGT, RK_JMP_JSGE, RK_JMP_JLT,
+	                              RK_JMP_JLE,  RK_JMP_JSLT, RK_JMP_JSLE};
+	int a = jit_scratch(g, -1);
+	if (a < 0)
+		return;
+	int b = jit_scratch(g, a);
+	load_edge(g, (unsigned)a);
+	if (b >= 0)
+		load_edge(g, (unsigned)b);
+	bool jmp32 = pg_chance(g->rand, 50);
+	uint8_t op = ops[pg_below(g->rand, sizeof(ops))];
+	size_t skip = b >= 0 && pg_chance(g->rand, 50)
+	                      ? jmp_fwd(g, jmp32, op, (unsigned)a, true, (unsigned)b, 0)
+	                      : jmp_fwd(g, jmp32, op, (unsigned)a, false, 0, pick_edge32(g->rand));
+	size_t gotol = SIZE_MAX;
+	if (pg_chance(g->rand, 30)) {
+		/* Taken path: a gotol over what the fall-through path runs. */
+		gotol = here(g);
+		emit(g, RK_OP_JA32, 0, 0, 0, 0);
+		patch(g, skip);
+	}
+	unsigned n = 1 + pg_below(g->rand, 3);
+	for (unsigned k = 0; k < n; k++)
+		any_alu(g, (unsigned)a, b >= 0 ? (unsigned)b : (unsigned)a, false);
+	if (gotol != SIZE_MAX) {
+		int64_t dist = (int64_t)here(g) - (int64_t)gotol - 1;
+		g->prog->insns[gotol].imm = (int32_t)dist;
+	} else {
+		patch(g, skip);
+	}
+	*R(g, (unsigned)a) = scalar_any();
+	if (b >= 0)
+		*R(g, (unsigned)b) = scalar_any();
+}
+
+/* An 8-byte stack slot, initialised, for a subprogram to write through. */
+static int init_slot(struct gen *g)
+{
+	int slot = -(int)(pg_below(g->rand, 16) + 1) * 8;
+	st_imm(g, 8, RK_REG_FP, (int16_t)slot, pick_edge32(g->rand));
+	stack_mark(g, slot, slot + 8);
+	return slot;
+}
+
+/* A bpf-to-bpf call with scalar arguments (and sometimes a stack pointer in r1). */
+static void st_jit_local_call(struct gen *g)
+{
+	if (g->in_func || g->func_count >= PG_MAX_FUNCS)
+		return;
+	struct pending_func f = {.arg_count = 1 + pg_below(g->rand, 5)};
+	f.ptr_arg = pg_chance(g->rand, 30);
+	int slot = f.ptr_arg ? init_slot(g) : 0;
+	for (unsigned r = 1; r <= f.arg_count; r++) {
+		if (r == 1 && f.ptr_arg) {
+			stack_ptr(g, 1, slot);
+			continue;
+		}
+		int have = find_reg(g, K(G_SCALAR));
+		if (have >= 0 && have != (int)r && pg_chance(g->rand, 40))
+			mov_x(g, r, (unsigned)have);
+		else
+			load_edge(g, r);
+		*R(g, r) = scalar_any();
+	}
+	f.ref_at = here(g);
+	emit(g, RK_OP_CALL, 0, RK_CALL_LOCAL, 0, 0);
+	g->funcs[g->func_count++] = f;
+	clobber_call(g);
+	if (pg_chance(g->rand, 50)) {
+		int keep = jit_scratch(g, 0);
+		if (keep > 0) {
+			mov_x(g, (unsigned)keep, 0);
+			*R(g, (unsigned)keep) = scalar_any();
+		}
+	}
+}
+
+/* bpf_loop(nr, callback, ctx, 0): ctx a stack slot the callback updates, or 0. */
+static void st_jit_bpf_loop(struct gen *g)
+{
+	if (g->in_func || g->func_count >= PG_MAX_FUNCS)
+		return;
+	struct pending_func f = {.callback = true, .ptr_arg = pg_chance(g->rand, 60)};
+	int slot = f.ptr_arg ? init_slot(g) : 0;
+	mov_k(g, 1, (int32_t)pg_below(g->rand, 12));
+	f.ref_at = here(g);
+	lddw(g, 2, RK_PSEUDO_CODE_ADDR, 0);
+	if (f.ptr_arg)
+		stack_ptr(g, 3, slot);
+	else
+		mov_k(g, 3, 0);
+	mov_k(g, 4, 0);
+	call(g, 181);
+	g->funcs[g->func_count++] = f;
+	clobber_call(g);
+	if (f.ptr_arg && pg_chance(g->rand, 70)) {
+		int dst = jit_scratch(g, -1);
+		if (dst >= 0) {
+			ldx(g, 8, (unsigned)dst, RK_REG_FP, (int16_t)slot, false);
+			*R(g, (unsigned)dst) = scalar_any();
+		}
+	}
+}
+
+static void jit_statement(struct gen *g)
+{
+	switch (pg_below(g->rand, 10)) {
+	case 0: case 1: case 2: st_jit_alu(g); break;
+	case 3: st_jit_atomic(g); break;
+	case 4: st_jit_loads(g); break;
+	case 5: case 6: st_jit_cmp(g); break;
+	case 7: case 8: st_jit_local_call(g); break;
+	default: st_jit_bpf_loop(g); break;
+	}
+}
+
+/*
+ * A subprogram after main: it writes r6..r9 (the caller must get its own
+ * back), uses its own stack frame, computes on its arguments, sometimes
+ * calls a helper, updates the caller's slot through the pointer argument,
+ * and returns a scalar (a callback: 0 to go on, 1 to stop).
+ */
+static void emit_func(struct gen *g, const struct pending_func *f)
+{
+	size_t start = here(g);
+	g->prog->insns[f->ref_at].imm = (int32_t)((int64_t)start - (int64_t)f->ref_at - 1);
+	uint16_t init = (uint16_t)(1u << RK_REG_FP);
+	unsigned ptr = 0;
+	if (f->callback) {
+		init |= 1u << 1;              /* r1: the index */
+		mov_x(g, 7, 1);               /* r7 keeps it for the return value */
+		init |= 1u << 7;
+		if (f->ptr_arg) {
+			mov_x(g, 9, 2);
+			ptr = 9;
+		}
+	} else {
+		for (unsigned r = 1; r <= f->arg_count; r++)
+			init |= (uint16_t)(1u << r);
+		if (f->ptr_arg) {
+			mov_x(g, 9, 1);
+			ptr = 9;
+			init &= (uint16_t)~(1u << 1);
+		}
+	}
+	/* Registers the body computes in: never r7 (a callback's index) or the pointer. */
+	unsigned work[RK_REG_COUNT], work_count = 0;
+	for (unsigned r = 0; r <= 8; r++) {
+		if ((f->callback && r == 7) || r == ptr)
+			continue;
+		if (r >= 6 || pg_chance(g->rand, 30) || !(init & (1u << r))) {
+			load_edge(g, r);
+			init |= (uint16_t)(1u << r);
+		}
+		work[work_count++] = r;
+	}
+	int own = -(int)(pg_below(g->rand, 8) + 1) * 8;
+	unsigned n = 2 + pg_below(g->rand, 8);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned dst = work[pg_below(g->rand, work_count)];
+		unsigned src = work[pg_below(g->rand, work_count)];
+		switch (pg_below(g->rand, 6)) {
+		case 0:
+			stx(g, 8, RK_REG_FP, src, (int16_t)own);
+			ldx(g, pick_size(g), dst, RK_REG_FP, (int16_t)own, pg_chance(g->rand, 30));
+			break;
+		case 1:
+			if (pg_chance(g->rand, 30)) {
+				call(g, 7); /* bpf_get_prandom_u32: r1..r5 gone */
+				for (unsigned r = 1; r <= 5; r++)
+					load_edge(g, r);
+			} else {
+				any_alu(g, dst, src, false);
+			}
+			break;
+		default:
+			any_alu(g, dst, src, false);
+			break;
+		}
+	}
+	if (ptr) {
+		unsigned tmp = work[pg_below(g->rand, work_count)];
+		ldx(g, 8, tmp, ptr, 0, false);
+		alu_x(g, true, RK_ALU_ADD, tmp, work[pg_below(g->rand, work_count)]);
+		stx(g, 8, ptr, tmp, 0);
+	}
+	if (f->callback) {
+		mov_k(g, 0, 0);
+		emit(g, (uint8_t)(RK_CLS_JMP | RK_JMP_JLT | RK_SRC_K), 7, 0, 1,
+		     (int32_t)(1 + pg_below(g->rand, 12)));
+		mov_k(g, 0, 1);
+	} else {
+		unsigned from = work[pg_below(g->rand, work_count)];
+		if (from != 0)
+			mov_x(g, 0, from);
+	}
+	emit(g, RK_OP_EXIT, 0, 0, 0, 0);
+}
+
+static void emit_funcs(struct gen *g)
+{
+	g->in_func = true;
+	for (unsigned k = 0; k < g->func_count && !g->overflow; k++)
+		emit_func(g, &g->funcs[k]);
+}
+
+/* ---- unverified ALU programs (pg_generate_alu) ---------------------------- */
+
+#define ALU_MAX_ITEMS 320
+
+/* One instruction of the body, and where its jump goes (an item index). */
+struct alu_item {
+	struct rk_insn insn[2];
+	unsigned slots;
+	size_t target;          /* SIZE_MAX: not a jump */
+};
+
+void pg_generate_alu(struct pg_rand *rand, struct pg_prog *prog)
+{
+	static const uint8_t conds[] = {RK_JMP_JEQ,  RK_JMP_JGT,  RK_JMP_JGE,  RK_JMP_JSET,
+	                                RK_JMP_JNE,  RK_JMP_JSGT, RK_JMP_JSGE, RK_JMP_JLT,
+	                                RK_JMP_JLE,  RK_JMP_JSLT, RK_JMP_JSLE};
+	static struct alu_item items[ALU_MAX_ITEMS];
+	static struct pg_prog scratch;
+	struct gen g = {.rand = rand, .prog = &scratch};
+	scratch.insn_count = 0;
+	prog->insn_count = 0;
+	prog->mutations = 0;
+
+	/* Every register r0..r9 (r1 keeps the context pointer sometimes: same in both runs). */
+	for (unsigned r = 0; r <= 9; r++)
+		if (r != 1 || pg_chance(rand, 70))
+			load_edge(&g, r);
+	memcpy(prog->insns, scratch.insns, scratch.insn_count * sizeof(scratch.insns[0]));
+	prog->insn_count = prog->prologue_slots = scratch.insn_count;
+
+	size_t count = 1 + pg_below(rand, pg_chance(rand, 80) ? 40 : ALU_MAX_ITEMS - 1);
+	for (size_t i = 0; i < count; i++) {
+		struct alu_item *item = &items[i];
+		scratch.insn_count = 0;
+		item->target = SIZE_MAX;
+		unsigned dst = pg_below(rand, 10);
+		unsigned src = pg_below(rand, 11); /* r10 too: the same address in both runs */
+		unsigned pick = pg_below(rand, 100);
+		if (pick < 68) {
+			any_alu(&g, dst, src, true);
+		} else if (pick < 72) {
+			load_edge(&g, dst);
+		} else if (pick < 93) {
+			bool jmp32 = pg_chance(rand, 40);
+			uint8_t op = conds[pg_below(rand, sizeof(conds))];
+			if (pg_chance(rand, 50))
+				jmp_fwd(&g, jmp32, op, pg_below(rand, 11), true, src, 0);
+			else
+				jmp_fwd(&g, jmp32, op, pg_below(rand, 11), false, 0, pick_edge32(rand));
+			item->target = i + 1 + pg_below(rand, (uint32_t)(count - i));
+		} else if (pick < 98) {
+			emit(&g, pg_chance(rand, 50) ? RK_OP_JA : RK_OP_JA32, 0, 0, 0, 0);
+			item->target = i + 1 + pg_below(rand, (uint32_t)(count - i));
+		} else {
+			emit(&g, RK_OP_EXIT, 0, 0, 0, 0);
+		}
+		item->slots = (unsigned)scratch.insn_count;
+		memcpy(item->insn, scratch.insns, item->slots * sizeof(item->insn[0]));
+	}
+	/* Lay the body out; a jump to item `count` lands on the fold below. */
+	size_t slot_of[ALU_MAX_ITEMS + 1];
+	size_t at = prog->insn_count;
+	for (size_t i = 0; i < count; i++) {
+		slot_of[i] = at;
+		at += items[i].slots;
+	}
+	slot_of[count] = at;
+	for (size_t i = 0; i < count; i++) {
+		struct rk_insn *insn = &prog->insns[prog->insn_count];
+		memcpy(insn, items[i].insn, items[i].slots * sizeof(*insn));
+		if (items[i].target != SIZE_MAX) {
+			int64_t dist = (int64_t)slot_of[items[i].target] - (int64_t)slot_of[i] - 1;
+			if (insn->code == RK_OP_JA32)
+				insn->imm = (int32_t)dist;
+			else
+				insn->off = (int16_t)dist;
+		}
+		prog->insn_count += items[i].slots;
+	}
+	/* r0 = fold of r0..r9 (multiply by an odd number, then xor the next). */
+	for (unsigned r = 1; r <= 9; r++) {
+		prog->insns[prog->insn_count++] = (struct rk_insn){
+			.code = RK_CLS_ALU64 | RK_ALU_MUL | RK_SRC_K, .imm = (int32_t)0x9e3779b1};
+		prog->insns[prog->insn_count++] = (struct rk_insn){
+			.code = RK_CLS_ALU64 | RK_ALU_XOR | RK_SRC_X, .src_reg = (uint8_t)r};
+	}
+	prog->insns[prog->insn_count++] = (struct rk_insn){.code = RK_OP_EXIT};
 }
 
 /* ---- mutations ------------------------------------------------------------ */
@@ -1533,9 +2041,12 @@ static void mutate_one(struct pg_rand *rand, struct rk_insn *insns, size_t count
 
 /* ---- the program ---------------------------------------------------------- */
 
-static void generate_once(struct pg_rand *rand, struct pg_prog *prog)
+static void emit_funcs(struct gen *g);
+
+static void generate_once(struct pg_rand *rand, struct pg_prog *prog, bool jit)
 {
-	struct gen g = {.rand = rand, .prog = prog};
+	struct gen g = {.rand = rand, .prog = prog, .jit = jit};
+	prog->prologue_slots = 0;
 	prog->insn_count = 0;
 	prog->mutations = 0;
 	static const unsigned rates[] = {0, 2, 5, 8, 12, 20};
@@ -1560,15 +2071,17 @@ static void generate_once(struct pg_rand *rand, struct pg_prog *prog)
 	}
 	/* Below TAIL_ROOM even on overflow. */
 	prog->insns[prog->insn_count++] = (struct rk_insn){.code = RK_OP_EXIT};
+	if (jit)
+		emit_funcs(&g);
 	if (g.overflow)
 		prog->insn_count = 0;
 }
 
-void pg_generate(struct pg_rand *rand, struct pg_prog *prog)
+static void generate(struct pg_rand *rand, struct pg_prog *prog, bool jit)
 {
 	char err[RK_ERR_LEN];
 	for (;;) {
-		generate_once(rand, prog);
+		generate_once(rand, prog, jit);
 		if (prog->insn_count && rk_validate(prog->insns, prog->insn_count, err, sizeof(err)) == 0)
 			break;
 	}
@@ -1584,4 +2097,14 @@ void pg_generate(struct pg_rand *rand, struct pg_prog *prog)
 		else
 			memcpy(prog->insns, saved, prog->insn_count * sizeof(saved[0]));
 	}
+}
+
+void pg_generate(struct pg_rand *rand, struct pg_prog *prog)
+{
+	generate(rand, prog, false);
+}
+
+void pg_generate_jit(struct pg_rand *rand, struct pg_prog *prog)
+{
+	generate(rand, prog, true);
 }

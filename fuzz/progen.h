@@ -22,6 +22,15 @@
  * disagrees with the checked one, is an *escape*: a program the verifier
  * should have refused.
  *
+ * For the JITs' differential test (jit_diff.c) the generator has two more
+ * entry points: pg_generate_jit() adds, on top of pg_generate()'s shapes,
+ * every ALU operation in both widths on edge values (division by zero,
+ * INT_MIN / -1, movsx, byte swaps), every atomic, sign-extending loads,
+ * JMP32 and gotol, local calls and bpf_loop callbacks; pg_generate_alu()
+ * makes programs that are valid but never verified: ALU and forward jumps
+ * only, every register set first.  Neither changes what pg_generate()
+ * makes from a seed (the verifier's runs stay comparable).
+ *
  * Randomness comes from a struct pg_rand: a seed (the standalone
  * generator) or fuzzer bytes (fuzz_verify.c), so that libFuzzer's
  * mutations of the bytes become mutations of the program's structure.
@@ -81,10 +90,15 @@ enum pg_map_index {
 #define PG_CTX_PTR_OFF 48
 #define PG_CTX_BUF_SIZE 32   /* what the pointer field points to (writable) */
 
+/* Subprograms (local callees, bpf_loop callbacks) pg_generate_jit() appends at most. */
+#define PG_MAX_FUNCS 6
+
 struct pg_prog {
 	struct rk_insn insns[PG_MAX_INSNS];
 	size_t insn_count;
 	unsigned mutations;      /* mutations applied after generation */
+	/* pg_generate_alu(): slots that set every register; a minimiser keeps them. */
+	size_t prologue_slots;
 };
 
 /*
@@ -95,6 +109,20 @@ struct pg_prog {
 
 /* Generate one valid program (rk_validate accepts it). */
 void pg_generate(struct pg_rand *rand, struct pg_prog *prog);
+/*
+ * pg_generate()'s programs plus the JIT's shapes (see the top); valid, and
+ * about as often accepted by the verifier.
+ */
+void pg_generate_jit(struct pg_rand *rand, struct pg_prog *prog);
+/*
+ * A valid program the verifier is never asked about: every register r0..r9
+ * set, then ALU operations (all of them, both widths, register and
+ * immediate forms, edge values) and forward jumps (JMP, JMP32, ja, gotol),
+ * rarely an early exit, and finally r0 folded from r0..r9 so that a wrong
+ * register anywhere shows in the result.  No memory access, no call, so
+ * it is safe to run unverified.
+ */
+void pg_generate_alu(struct pg_rand *rand, struct pg_prog *prog);
 /* PG_AVOID_* flags for pg_generate() (0 by default). */
 extern unsigned pg_avoid;
 

@@ -47,6 +47,9 @@ struct trip {
 	__u32 reason;   /* 1: over-current, 2: silent sensor */
 };
 
+/* Puts the record's type in BTF, so rkd decodes the trips (docs/rkd.md, Events). */
+struct trip trip_record;
+
 static void report(__u32 motor, __u32 reason, __s64 min_ma)
 {
 	struct trip *t = bpf_ringbuf_reserve(&trips, sizeof(*t), 0);

@@ -253,6 +253,7 @@ static void report_tail_call_in_callee(struct rk_run *run, const struct rk_jit_f
                                        struct rk_run_result *result)
 {
 	run->tail_call_target = NULL;
+	run->tail_call_pending = false;
 	result->stop = RK_STOP_TAIL_CALL;
 	result->insn_index = frame->stop_insn;
 	snprintf(result->message, sizeof(result->message),
@@ -370,6 +371,7 @@ int rk_jit_run(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 		}
 		const struct rk_prog *target = run.tail_call_target;
 		run.tail_call_target = NULL;
+		run.tail_call_pending = false;
 		if (!target->jit) {
 			result->stop = RK_STOP_TAIL_CALL;
 			result->insn_index = frame.stop_insn;

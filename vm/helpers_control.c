@@ -33,6 +33,7 @@ RK_HELPER(rk_helper_tail_call)
 		return RK_HELPER_ERR(-ENOENT);
 	run->tail_calls_done++;
 	run->tail_call_target = target;
+	run->tail_call_pending = true;
 	run->tail_call_ctx = r1; /* the JITs do not keep r1 across a call */
 	return 0;
 }

@@ -435,7 +435,7 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 #if INTERP_CHECKED
 		executed = nest.executed; /* a bpf_loop callback ran instructions too */
 #endif
-		if (__builtin_expect(run->aborted | run->failed | (run->tail_call_target != NULL), 0)) {
+		if (__builtin_expect(run->stop_pending != 0, 0)) {
 			if (run->failed)
 				goto fail_in_callback;
 			if (run->aborted)
@@ -491,10 +491,12 @@ int INTERP_NAME(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	tail_call:
 		if (depth != 0) {
 			run->tail_call_target = NULL;
+			run->tail_call_pending = false;
 			goto stop_tail_call;
 		}
 		prog = run->tail_call_target;
 		run->tail_call_target = NULL;
+		run->tail_call_pending = false;
 		run->prog = prog;
 		nest.prog = prog;
 		code_base = INTERP_CODE(prog);

@@ -104,10 +104,21 @@ struct rk_run {
 	const struct rk_run_opts *opts;   /* never NULL inside a run */
 	void *user;
 	void *ctx;                        /* r1 at entry: what a tail call passes on */
-	bool aborted;
+	/*
+	 * Why the run must stop once the current helper returns.  The engines
+	 * test all three at once, as the one word stop_pending, after every
+	 * helper call: keep them in this union.
+	 */
+	union {
+		struct {
+			bool aborted;             /* rk_run_abort() */
+			bool failed;              /* a bpf_loop callback stopped on a violation */
+			bool tail_call_pending;   /* bpf_tail_call set tail_call_target */
+		};
+		uint32_t stop_pending;
+	};
 	uint64_t abort_retval;
-	bool failed;                      /* a bpf_loop callback stopped on a violation */
-	/* bpf_tail_call: set by the helper, acted on by the interpreter. */
+	/* bpf_tail_call: set by the helper (with tail_call_pending), acted on by the engine. */
 	const struct rk_prog *tail_call_target;
 	uint64_t tail_call_ctx;           /* r1 the program passed to bpf_tail_call */
 	uint32_t tail_calls_done;         /* at most RK_MAX_TAIL_CALLS */

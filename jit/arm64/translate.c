@@ -55,8 +55,8 @@ static const uint8_t reg_map[RK_REG_COUNT] = {
 #define X_SCALED(off) ((off) / (uint32_t)sizeof(uint64_t))
 #define W_SCALED(off) ((off) / (uint32_t)sizeof(uint32_t))
 
-_Static_assert(sizeof(((struct rk_run *)0)->aborted) == 1, "run->aborted is read as a byte");
-_Static_assert(sizeof(((struct rk_run *)0)->failed) == 1, "run->failed is read as a byte");
+_Static_assert(sizeof(((struct rk_run *)0)->stop_pending) == 4, "run->stop_pending is read as 32 bits");
+_Static_assert(offsetof(struct rk_run, stop_pending) % 4 == 0, "a scaled 32-bit load reaches it");
 _Static_assert(sizeof(((struct rk_jit_frame *)0)->stop) == 4, "frame->stop is a word");
 _Static_assert(sizeof(((struct rk_jit_frame *)0)->stop_insn) == 4, "frame->stop_insn is a word");
 _Static_assert(offsetof(struct rk_jit_frame, args) % 8 == 0 &&
@@ -517,12 +517,9 @@ static void emit_helper_call_tail(struct xlat *x, unsigned stop_site)
 	emit(x, rk_a64_blr(TMP_A));
 	emit(x, rk_a64_mov_rr(1, A64_LR, REG_LR_SAVE));
 	emit(x, rk_a64_mov_rr(1, reg_map[0], A64_X0));
-	emit(x, rk_a64_ldr_imm(A64_SIZE_B, TMP_B, REG_RUN, RUN_OFF(aborted)));
-	emit(x, rk_a64_ldr_imm(A64_SIZE_B, TMP_C, REG_RUN, RUN_OFF(failed)));
-	emit(x, rk_a64_ldr_imm(A64_SIZE_X, TMP_D, REG_RUN, X_SCALED(RUN_OFF(tail_call_target))));
-	emit(x, rk_a64_orr_rr(0, TMP_B, TMP_B, TMP_C));
-	emit(x, rk_a64_orr_rr(1, TMP_B, TMP_B, TMP_D));
-	emit_stop_branch(x, rk_a64_cbnz(1, TMP_B, 0), RK_JIT_STOP_HELPER, stop_site);
+	/* One load and one branch for the three conditions: run->stop_pending. */
+	emit(x, rk_a64_ldr_imm(A64_SIZE_W, TMP_B, REG_RUN, W_SCALED(RUN_OFF(stop_pending))));
+	emit_stop_branch(x, rk_a64_cbnz(0, TMP_B, 0), RK_JIT_STOP_HELPER, stop_site);
 }
 
 static void emit_call_helper(struct xlat *x, const struct rk_insn *insn)

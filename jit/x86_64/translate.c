@@ -51,8 +51,7 @@ static const enum x86_reg reg_map[RK_REG_COUNT] = {
 #define FRAME_OFF(field) ((int32_t)offsetof(struct rk_jit_frame, field))
 #define RUN_OFF(field) ((int32_t)offsetof(struct rk_run, field))
 
-_Static_assert(sizeof(((struct rk_run *)0)->aborted) == 1, "run->aborted is read as a byte");
-_Static_assert(sizeof(((struct rk_run *)0)->failed) == 1, "run->failed is read as a byte");
+_Static_assert(sizeof(((struct rk_run *)0)->stop_pending) == 4, "run->stop_pending is read as 32 bits");
 _Static_assert(sizeof(((struct rk_jit_frame *)0)->stop) == 4, "frame->stop is a dword");
 
 /* What the trampoline saves: every native callee-saved register (BPF r6..r10, the frame). */
@@ -495,12 +494,10 @@ static void rk_x86_helper_call(struct xlat *x, size_t i, enum x86_reg fn)
 	rk_x86_store(buf, 8, FRAME_REG, FRAME_OFF(helper_fp), reg_map[RK_REG_FP]);
 	rk_x86_load(buf, 8, HELPER_ARG6, FRAME_REG, FRAME_OFF(run));
 	rk_x86_call_reg(buf, fn);
-	/* One branch for the three conditions: OR them into a scratch register. */
+	/* One load and one branch for the three conditions: run->stop_pending. */
 	rk_x86_load(buf, 8, SCRATCH_C, FRAME_REG, FRAME_OFF(run));
-	rk_x86_load(buf, 1, SCRATCH_B, SCRATCH_C, RUN_OFF(aborted));
-	rk_x86_load(buf, 1, SCRATCH_A, SCRATCH_C, RUN_OFF(failed));
-	rk_x86_alu_rr(buf, false, X86_ALU_OR, SCRATCH_B, SCRATCH_A);
-	rk_x86_alu_rm(buf, true, X86_ALU_OR, SCRATCH_B, SCRATCH_C, RUN_OFF(tail_call_target));
+	rk_x86_load(buf, 4, SCRATCH_B, SCRATCH_C, RUN_OFF(stop_pending));
+	rk_x86_test_rr(buf, false, SCRATCH_B, SCRATCH_B);
 	rk_x86_stop_jump(x, X86_CC_NE, i, RK_JIT_STOP_HELPER);
 }
 

@@ -27,6 +27,7 @@ static uint64_t helper_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t
 	if (!tail_target)
 		return (uint64_t)-ENOENT;
 	run->tail_call_target = tail_target;
+	run->tail_call_pending = true;
 	run->tail_call_ctx = r1;
 	return 0;
 }

@@ -178,13 +178,13 @@ Test(jit_arm64_translate, offsets_cover_every_slot)
 	rk_helpers_free(helpers);
 }
 
-/* 20,000 helper calls (~70 bytes each) between a conditional jump and its target. */
+/* 30,000 helper calls (~48 bytes each) between a conditional jump and its target. */
 Test(jit_arm64_translate, far_conditional_branches_become_inverted_plus_b)
 {
 	struct rk_helpers *helpers = rk_helpers_new();
 	static const struct rk_helper_proto proto = {.name = "nothing"};
 	cr_assert_eq(rk_helpers_register(helpers, 1, helper_nothing, &proto, NULL, 0), 0);
-	enum { FILLER = 20000 };
+	enum { FILLER = 30000 };
 	struct rk_insn *insns = calloc(FILLER + 8, sizeof(*insns));
 	size_t n = 0;
 	insns[n++] = (struct rk_insn){.code = RK_CLS_ALU64 | RK_ALU_MOV | RK_SRC_K, .dst_reg = 0};

@@ -128,7 +128,7 @@ expect run-bad-budget 2 "budget wants a number of bytes, got '12k'" -- \
 	"$rkctl" run "$work/swap.s" --budget 12k
 expect run-prog-not-elf 1 'swap.s: --prog needs an ELF object; this file holds one program' -- \
 	"$rkctl" run "$work/swap.s" --prog swap
-expect map-dump-usage 2 'usage: rkctl map dump OBJ' -- "$rkctl" map dump
+expect map-dump-usage 2 'rkctl map dump FILE.o \[--run\]' -- "$rkctl" map dump
 expect prog-dump-usage 2 'usage: rkctl prog dump OBJ' -- "$rkctl" prog
 printf 'int helper(int x) { return x + 1; }\n' >"$work/noprog.c"
 if clang -O2 -target bpf -c "$work/noprog.c" -o "$work/noprog.o" 2>/dev/null; then

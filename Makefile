@@ -6,7 +6,8 @@
 #   make check      the same suite under ASan + UBSan (in build/san/)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make verify-gen the verifier's soundness generator (a short run is in `make test`)
-#   make bench      benchmarks: native vs interpreter (bench/bench.mk)
+#   make bench      benchmarks: native, interpreter, JIT (bench/bench.mk); rkd end to end
+#                   (bench/rkd_bench.mk)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -68,7 +69,7 @@ $(TESTS): $(call obj,$(TEST_SRCS) $(COMMON_SRCS) $(HOOKS_SRCS)) $(LIBRKBPF)
 # mutated programs, every accepted one run in the checked interpreter.  `make
 # test` runs a short fixed-seed pass; a long run, minimising what it finds:
 #   build/rk-verify-gen --count 5000000 --seed $$RANDOM --minimize
-VERIFY_GEN_SRCS  := fuzz/verify_gen_main.c fuzz/progen.c fuzz/verify_oracle.c
+VERIFY_GEN_SRCS  := fuzz/verify_gen_main.c fuzz/progen.c fuzz/verify_oracle.c fuzz/harness.c
 VERIFY_GEN_COUNT ?= 20000
 VERIFY_GEN_SEED  ?= 1
 # The generator makes odd constants with wrapping arithmetic on purpose: defined
@@ -134,7 +135,7 @@ fuzz:
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
 # A target's own fuzz/*.c support files are listed as extra prerequisites.
-$(BUILD)/fuzz/fuzz_verify: fuzz/progen.c fuzz/verify_oracle.c
+$(BUILD)/fuzz/fuzz_verify: fuzz/progen.c fuzz/verify_oracle.c fuzz/harness.c
 $(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz-lib/librkbpf.a
 	@mkdir -p $(dir $@) fuzz/seeds/$*
 	$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 $(WARNINGS) -O1 -g \
@@ -148,6 +149,9 @@ include tests/bpf/bpf.mk
 include fuzz/jit_diff.mk
 -include tests/hooks/hooks.mk
 -include rkd/rkd.mk
+-include bench/rkd_bench.mk
+# make bench also measures rkd end to end (needs root).
+bench: rkd-bench
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/rkbpf

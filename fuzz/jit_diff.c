@@ -1,8 +1,8 @@
 /*
  * jit_diff.c - the comparison core of the JIT differential test (see
- * jit_diff.h): one environment (progen.h's four maps, its 64-byte context
- * with a pointer field, the standard helpers behind recording shims), and
- * jd_check(), which runs a program in the fast interpreter and in the
+ * jit_diff.h): one environment (harness.h's: progen.h's four maps, its
+ * 64-byte context with a pointer field, the standard helpers, here behind
+ * a recording call), and jd_check(), which runs a program in the fast interpreter and in the
  * engine under test from byte-identical states and compares everything.
  *
  * A run, twice:
@@ -27,11 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "jit_diff.h"
 
 #define JD_MAX_CALLS 256                /* recorded in full; more are hashed */
 #define JD_CHECKED_INSN_LIMIT (1u << 24) /* the checked engine: a runaway stops */
-#define JD_DICT_MAX 96
 #define JD_MAX_DIFFS 12                 /* differences listed per kind */
 #define JD_MAX_INSN_BOUND (1u << 22)    /* longer verified programs are skipped */
 
@@ -55,15 +55,10 @@ struct jd_side {
 };
 
 struct jd_env {
+	struct harness harness;             /* first: the helpers find it through rk_run_user */
 	enum jd_engine engine;
-	struct rk_map *maps[PG_MAP_COUNT];
 	size_t map_bytes[PG_MAP_COUNT];
 	uint8_t *map_before[PG_MAP_COUNT];
-	struct rk_helpers *helpers;
-	const struct rk_helpers *std;
-	struct rk_ctx_range writable;
-	struct rk_ctx_ptr_field ptr_field;
-	struct rk_ctx_desc desc;
 	struct rk_region buf_region;        /* the checked engine's view of buf */
 
 	_Alignas(16) uint8_t stack[RK_RUN_STACK_BYTES];
@@ -73,118 +68,52 @@ struct jd_env {
 	uint8_t ctx_before[PG_CTX_SIZE];
 	uint8_t buf_before[PG_CTX_BUF_SIZE];
 
-	struct pg_rand rand;                /* inputs, then the helpers' results */
-	int64_t dict[JD_DICT_MAX];
-	size_t dict_len;
 	struct jd_side side[2];             /* [0] the fast interpreter, [1] the engine */
 	struct jd_side *recording;
 	char jit_err[RK_ERR_LEN];
 };
+_Static_assert(offsetof(struct jd_env, harness) == 0, "rk_run_user() is the env and the harness");
 
 /* ---- inputs --------------------------------------------------------------- */
 
-static const int64_t edge_values[] = {
-	0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 127, 128, 255, 256, 511, 512, 0x7fff,
-	0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, INT64_MAX, INT64_MIN, -1,
-	-2, -8, -64, -512,
-};
-
 /* Edge values and the program's own constants: what makes its branches go both ways. */
-static void build_dict(struct jd_env *env, const struct rk_insn *insns, size_t count)
+static void build_dict(struct harness *harness, const struct rk_insn *insns, size_t count)
 {
-	env->dict_len = 0;
-	for (size_t k = 0; k < sizeof(edge_values) / sizeof(edge_values[0]); k++)
-		env->dict[env->dict_len++] = edge_values[k];
-	for (size_t i = 0; i < count && env->dict_len < JD_DICT_MAX; i++) {
+	harness_dict_start(harness);
+	for (size_t i = 0; i < count && harness->dict_len < HARNESS_DICT_MAX; i++) {
 		if (insns[i].code == RK_OP_LDDW) {
 			i++;
 			continue;
 		}
 		if (RK_SRC(insns[i].code) == RK_SRC_K && insns[i].imm != 0)
-			env->dict[env->dict_len++] = insns[i].imm;
+			harness->dict[harness->dict_len++] = insns[i].imm;
 	}
-}
-
-static uint64_t input_value(struct jd_env *env)
-{
-	struct pg_rand *rand = &env->rand;
-	if (pg_chance(rand, 30))
-		return pg_u64(rand);
-	int64_t v = env->dict[pg_below(rand, (uint32_t)env->dict_len)];
-	switch (pg_below(rand, 6)) {
-	case 0: return (uint64_t)v + 1;
-	case 1: return (uint64_t)v - 1;
-	case 2: return 0 - (uint64_t)v;
-	default: return (uint64_t)v;
-	}
-}
-
-static void fill_bytes(struct jd_env *env, uint8_t *dst, size_t len)
-{
-	unsigned style = pg_below(&env->rand, 10);
-	if (style <= 1) {
-		memset(dst, style ? 0xff : 0, len);
-		return;
-	}
-	for (size_t at = 0; at < len;) {
-		size_t width = (size_t)1 << pg_below(&env->rand, 4);
-		while (at % width || at + width > len)
-			width /= 2;
-		uint64_t v = input_value(env);
-		memcpy(dst + at, &v, width);
-		at += width;
-	}
-}
-
-static int discard_all(void *fn_ctx, const void *data, size_t size)
-{
-	(void)fn_ctx, (void)data, (void)size;
-	return 0;
 }
 
 /* Fill everything a run starts from, then snapshot it. */
 static void prepare_run(struct jd_env *env, uint64_t seed)
 {
-	pg_rand_seed(&env->rand, seed);
-	fill_bytes(env, env->ctx, PG_CTX_SIZE);
-	uint64_t buf_addr = (uintptr_t)env->buf;
-	memcpy(env->ctx + PG_CTX_PTR_OFF, &buf_addr, sizeof(buf_addr));
-	fill_bytes(env, env->buf, PG_CTX_BUF_SIZE);
+	struct harness *harness = &env->harness;
+	pg_rand_seed(&harness->rand, seed);
+	harness_fill_ctx(harness, env->ctx, env->buf);
 	/*
 	 * Garbage the verifier keeps programs from reading; the same in both
 	 * runs.  The checked interpreter clears the stack it is given (it
 	 * tracks what was written), so against it the stack starts zeroed.
 	 */
 	for (size_t at = 0; at < RK_RUN_STACK_BYTES; at += 8) {
-		uint64_t v = pg_u64(&env->rand);
+		uint64_t v = pg_u64(&harness->rand);
 		memcpy(env->stack + at, &v, 8);
 	}
 	if (env->engine == JD_ENGINE_CHECKED)
 		memset(env->stack, 0, RK_RUN_STACK_BYTES);
-
-	uint8_t value[PG_ARRAY_VALUE];
-	for (uint32_t key = 0; key < PG_ARRAY_ENTRIES; key++) {
-		fill_bytes(env, value, PG_ARRAY_VALUE);
-		rk_map_update(env->maps[PG_MAP_ARRAY], &key, value, RK_MAP_ANY);
-	}
-	uint32_t zero = 0;
-	fill_bytes(env, value, PG_TINY_VALUE);
-	rk_map_update(env->maps[PG_MAP_TINY], &zero, value, RK_MAP_ANY);
-	struct rk_map *hash = env->maps[PG_MAP_HASH];
-	uint32_t key;
-	while (rk_map_next_key(hash, NULL, &key) == 0)
-		rk_map_delete(hash, &key);
-	for (key = 0; key < PG_HASH_PRESET_KEYS; key++) {
-		fill_bytes(env, value, PG_HASH_VALUE);
-		rk_map_update(hash, &key, value, RK_MAP_NOEXIST);
-	}
-	rk_ringbuf_consume(env->maps[PG_MAP_RINGBUF], discard_all, NULL);
+	harness_fill_maps(harness);
 
 	memcpy(env->ctx_before, env->ctx, PG_CTX_SIZE);
 	memcpy(env->buf_before, env->buf, PG_CTX_BUF_SIZE);
 	memcpy(env->stack_before, env->stack, RK_RUN_STACK_BYTES);
 	for (size_t m = 0; m < PG_MAP_COUNT; m++)
-		memcpy(env->map_before[m], env->maps[m], env->map_bytes[m]);
+		memcpy(env->map_before[m], harness->maps[m], env->map_bytes[m]);
 }
 
 static void restore_run(struct jd_env *env)
@@ -193,39 +122,23 @@ static void restore_run(struct jd_env *env)
 	memcpy(env->buf, env->buf_before, PG_CTX_BUF_SIZE);
 	memcpy(env->stack, env->stack_before, RK_RUN_STACK_BYTES);
 	for (size_t m = 0; m < PG_MAP_COUNT; m++)
-		memcpy((void *)env->maps[m], env->map_before[m], env->map_bytes[m]);
+		memcpy((void *)env->harness.maps[m], env->map_before[m], env->map_bytes[m]);
 }
 
 /* ---- recording helpers ---------------------------------------------------- */
 
-/* The standard helpers progen's programs call (verify_oracle.c wraps the same). */
-static const uint32_t shim_ids[] = {
-	1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 25, 112, 114, 125, 130, 131, 132, 133, 134, 165, 181,
-	RK_HELPER_EMERGENCY_STOP, RK_HELPER_TIMESERIES_PUSH, RK_HELPER_TIMESERIES_WINDOW,
-	RK_HELPER_SENSOR_LAST_TIMESTAMP,
-};
-#define SHIM_COUNT (sizeof(shim_ids) / sizeof(shim_ids[0]))
-
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *bytes = data;
-	for (size_t k = 0; k < len; k++)
-		h = (h ^ bytes[k]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
-static uint64_t shim_call(unsigned slot, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                          uint64_t r5, struct rk_run *run)
+/* The helpers progen's programs call (harness.c) all come here. */
+static uint64_t recording_call(uint32_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                               uint64_t r5, struct rk_run *run)
 {
 	struct jd_env *env = rk_run_user(run);
 	struct jd_side *side = env->recording;
-	uint32_t id = shim_ids[slot];
 	/* The entry is taken before the call: bpf_loop's callbacks record theirs inside it. */
 	uint64_t k = side->call_count++;
 	uint64_t ret;
 	if (id == 5 || id == 125 || id == 7) {
 		/* bpf_ktime_get_ns, bpf_ktime_get_boot_ns, bpf_get_prandom_u32: inputs. */
-		ret = input_value(env);
+		ret = harness_input(&env->harness);
 		if (id == 7)
 			ret = (uint32_t)ret;
 		/*
@@ -233,10 +146,10 @@ static uint64_t shim_call(unsigned slot, uint64_t r1, uint64_t r2, uint64_t r3, 
 		 * that the engines' unwinding from any depth - a local call, a
 		 * bpf_loop callback - is compared too.
 		 */
-		if (pg_chance(&env->rand, 3))
+		if (pg_chance(&env->harness.rand, 3))
 			rk_run_abort(run, ret ^ UINT64_C(0xab0b7ab0b7));
 	} else {
-		ret = rk_helpers_fn(env->std, id)(r1, r2, r3, r4, r5, run);
+		ret = rk_helpers_fn(env->harness.std, id)(r1, r2, r3, r4, r5, run);
 	}
 	/*
 	 * Arguments past the prototype's are whatever the registers held: a
@@ -244,7 +157,7 @@ static uint64_t shim_call(unsigned slot, uint64_t r1, uint64_t r2, uint64_t r3, 
 	 * native code leaves something else.  Only the declared ones compare.
 	 */
 	struct jd_call call = {.id = id, .args = {r1, r2, r3, r4, r5}, .ret = ret};
-	const struct rk_helper_proto *proto = rk_helpers_proto(env->std, id);
+	const struct rk_helper_proto *proto = rk_helpers_proto(env->harness.std, id);
 	for (unsigned a = 0; a < RK_HELPER_MAX_ARGS; a++)
 		if (!proto || proto->args[a] == RK_ARG_NONE)
 			call.args[a] = 0;
@@ -252,50 +165,27 @@ static uint64_t shim_call(unsigned slot, uint64_t r1, uint64_t r2, uint64_t r3, 
 		side->calls[k] = call;
 	} else {
 		/* Field by field: the struct's padding is not part of the call. */
-		uint64_t h = fnv(side->call_hash ^ k, &call.id, sizeof(call.id));
-		h = fnv(h, call.args, sizeof(call.args));
-		side->call_hash = fnv(h, &call.ret, sizeof(call.ret));
+		uint64_t h = harness_fnv(side->call_hash ^ k, &call.id, sizeof(call.id));
+		h = harness_fnv(h, call.args, sizeof(call.args));
+		side->call_hash = harness_fnv(h, &call.ret, sizeof(call.ret));
 	}
 	return ret;
 }
 
-#define SHIM(n)                                                                          \
-	static uint64_t shim_##n(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, \
-	                         struct rk_run *run)                                     \
-	{                                                                                \
-		return shim_call(n, r1, r2, r3, r4, r5, run);                            \
-	}
-SHIM(0) SHIM(1) SHIM(2) SHIM(3) SHIM(4) SHIM(5) SHIM(6) SHIM(7) SHIM(8) SHIM(9) SHIM(10)
-SHIM(11) SHIM(12) SHIM(13) SHIM(14) SHIM(15) SHIM(16) SHIM(17) SHIM(18) SHIM(19) SHIM(20)
-SHIM(21) SHIM(22) SHIM(23) SHIM(24) SHIM(25)
-#undef SHIM
-
-static const rk_helper_fn shims[] = {
-	shim_0,  shim_1,  shim_2,  shim_3,  shim_4,  shim_5,  shim_6,  shim_7,  shim_8,
-	shim_9,  shim_10, shim_11, shim_12, shim_13, shim_14, shim_15, shim_16, shim_17,
-	shim_18, shim_19, shim_20, shim_21, shim_22, shim_23, shim_24, shim_25,
-};
-_Static_assert(sizeof(shims) / sizeof(shims[0]) == SHIM_COUNT, "one shim per helper");
-
 /* ---- the environment ------------------------------------------------------ */
 
-static int new_map(struct jd_env *env, unsigned index, const char *name, uint32_t type,
-                   uint32_t key_size, uint32_t value_size, uint32_t max_entries, char *err,
-                   size_t err_len)
+/* Room for a snapshot of each map's raw memory, before the runs and after each side. */
+static int alloc_map_copies(struct jd_env *env, char *err, size_t err_len)
 {
-	struct rk_map_def def = {.type = type, .key_size = key_size, .value_size = value_size,
-	                         .max_entries = max_entries};
-	snprintf(def.name, sizeof(def.name), "%s", name);
-	int rc = rk_map_new(&def, NULL, &env->maps[index], err, err_len);
-	if (rc)
-		return rc;
-	env->map_bytes[index] = rk_map_mem_bytes(env->maps[index]);
-	env->map_before[index] = malloc(env->map_bytes[index]);
-	env->side[0].maps[index] = malloc(env->map_bytes[index]);
-	env->side[1].maps[index] = malloc(env->map_bytes[index]);
-	if (!env->map_before[index] || !env->side[0].maps[index] || !env->side[1].maps[index]) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
+	for (size_t m = 0; m < PG_MAP_COUNT; m++) {
+		env->map_bytes[m] = rk_map_mem_bytes(env->harness.maps[m]);
+		env->map_before[m] = malloc(env->map_bytes[m]);
+		env->side[0].maps[m] = malloc(env->map_bytes[m]);
+		env->side[1].maps[m] = malloc(env->map_bytes[m]);
+		if (!env->map_before[m] || !env->side[0].maps[m] || !env->side[1].maps[m]) {
+			snprintf(err, err_len, "out of memory");
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -319,39 +209,13 @@ int jd_env_new(struct jd_env **env_out, enum jd_engine engine, char *err, size_t
 		return -ENOMEM;
 	}
 	env->engine = engine;
-	int rc = new_map(env, PG_MAP_ARRAY, "arr", RK_MAP_ARRAY, 4, PG_ARRAY_VALUE,
-	                 PG_ARRAY_ENTRIES, err, err_len);
+	int rc = harness_init(&env->harness, recording_call, err, err_len);
 	if (!rc)
-		rc = new_map(env, PG_MAP_HASH, "hash", RK_MAP_HASH, 4, PG_HASH_VALUE, PG_HASH_ENTRIES,
-		             err, err_len);
-	if (!rc)
-		rc = new_map(env, PG_MAP_RINGBUF, "rb", RK_MAP_RINGBUF, 0, 0, PG_RINGBUF_BYTES, err,
-		             err_len);
-	if (!rc)
-		rc = new_map(env, PG_MAP_TINY, "tiny", RK_MAP_ARRAY, 4, PG_TINY_VALUE, 1, err, err_len);
-	env->std = rk_helpers_standard();
-	env->helpers = rk_helpers_new();
-	if (!rc && (!env->std || !env->helpers)) {
-		snprintf(err, err_len, "out of memory");
-		rc = -ENOMEM;
-	}
-	for (size_t k = 0; !rc && k < SHIM_COUNT; k++) {
-		const struct rk_helper_proto *proto = rk_helpers_proto(env->std, shim_ids[k]);
-		if (proto)
-			rc = rk_helpers_register(env->helpers, shim_ids[k], shims[k], proto, err,
-			                         err_len);
-	}
+		rc = alloc_map_copies(env, err, err_len);
 	if (rc) {
 		jd_env_free(env);
 		return rc;
 	}
-	env->writable = (struct rk_ctx_range){PG_CTX_WRITABLE_OFF, PG_CTX_WRITABLE_LEN};
-	env->ptr_field = (struct rk_ctx_ptr_field){.off = PG_CTX_PTR_OFF,
-	                                           .mem_size = PG_CTX_BUF_SIZE,
-	                                           .writable = true, .name = "buf"};
-	env->desc = (struct rk_ctx_desc){.name = "progen ctx", .size = PG_CTX_SIZE,
-	                                 .writable = &env->writable, .writable_count = 1,
-	                                 .ptr_fields = &env->ptr_field, .ptr_field_count = 1};
 	env->buf_region = (struct rk_region){.name = "ctx buf", .start = (uintptr_t)env->buf,
 	                                     .len = PG_CTX_BUF_SIZE, .writable = true};
 	*env_out = env;
@@ -363,12 +227,11 @@ void jd_env_free(struct jd_env *env)
 	if (!env)
 		return;
 	for (size_t m = 0; m < PG_MAP_COUNT; m++) {
-		rk_map_free(env->maps[m]);
 		free(env->map_before[m]);
 		free(env->side[0].maps[m]);
 		free(env->side[1].maps[m]);
 	}
-	rk_helpers_free(env->helpers);
+	harness_fini(&env->harness);
 	free(env);
 }
 
@@ -389,7 +252,7 @@ static void run_side(struct jd_env *env, const struct rk_prog *prog, enum rk_exe
 		opts.region_count = 1;
 		opts.insn_limit = JD_CHECKED_INSN_LIMIT;
 	}
-	pg_rand_seed(&env->rand, helper_seed);
+	pg_rand_seed(&env->harness.rand, helper_seed);
 	side->call_count = 0;
 	side->call_hash = 0;
 	env->recording = side;
@@ -399,7 +262,7 @@ static void run_side(struct jd_env *env, const struct rk_prog *prog, enum rk_exe
 	memcpy(side->buf, env->buf, PG_CTX_BUF_SIZE);
 	memcpy(side->stack, env->stack, RK_RUN_STACK_BYTES);
 	for (size_t m = 0; m < PG_MAP_COUNT; m++)
-		memcpy(side->maps[m], env->maps[m], env->map_bytes[m]);
+		memcpy(side->maps[m], env->harness.maps[m], env->map_bytes[m]);
 }
 
 static bool same_call(const struct jd_call *a, const struct jd_call *b)
@@ -559,11 +422,11 @@ enum jd_verdict jd_check(struct jd_env *env, const struct rk_insn *insns, size_t
 		stats = &scratch;
 	struct rk_prog *prog = NULL;
 	char err[RK_VERIFY_ERR_LEN];
-	if (rk_prog_new_maps(insns, insn_count, env->helpers, env->maps, PG_MAP_COUNT, &prog, err,
-	                     sizeof(err)) != 0)
+	if (rk_prog_new_maps(insns, insn_count, env->harness.helpers, env->harness.maps,
+	                     PG_MAP_COUNT, &prog, err, sizeof(err)) != 0)
 		return JD_INVALID;
 	if (verify) {
-		struct rk_verify_opts vopts = {.ctx = &env->desc};
+		struct rk_verify_opts vopts = {.ctx = &env->harness.desc};
 		struct rk_verify_result vres;
 		if (rk_verify(prog, &vopts, &vres, err, sizeof(err)) != 0) {
 			stats->rejected++;
@@ -612,7 +475,7 @@ enum jd_verdict jd_check(struct jd_env *env, const struct rk_insn *insns, size_t
 		stats->jit_bytes += code_size;
 	}
 
-	build_dict(env, insns, insn_count);
+	build_dict(&env->harness, insns, insn_count);
 	enum jd_verdict verdict = JD_SAME;
 	for (unsigned run = 0; run < JD_RUNS_PER_PROG; run++) {
 		uint64_t seed = input_seed * JD_RUNS_PER_PROG + run;
@@ -638,37 +501,6 @@ enum jd_verdict jd_check(struct jd_env *env, const struct rk_insn *insns, size_t
 
 /* ---- minimising ----------------------------------------------------------- */
 
-/* Remove slots [at, at + width), keeping every jump's target (or its successor). */
-static size_t remove_slots(const struct rk_insn *in, size_t count, size_t at, size_t width,
-                           struct rk_insn *out)
-{
-#define NEW_INDEX(x) ((x) < (int64_t)at ? (x) : (x) >= (int64_t)(at + width) ? (x) - (int64_t)width : (int64_t)at)
-	size_t n = 0;
-	for (size_t i = 0; i < count; i++) {
-		if (i >= at && i < at + width)
-			continue;
-		struct rk_insn insn = in[i];
-		uint8_t cls = RK_CLASS(insn.code);
-		int64_t self = (int64_t)i;
-		bool in_imm = insn.code == RK_OP_JA32 ||
-		              (insn.code == RK_OP_CALL && insn.src_reg == RK_CALL_LOCAL) ||
-		              (insn.code == RK_OP_LDDW && insn.src_reg == RK_PSEUDO_CODE_ADDR);
-		bool in_off = (cls == RK_CLS_JMP || cls == RK_CLS_JMP32) && !in_imm &&
-		              insn.code != RK_OP_EXIT && insn.code != RK_OP_CALL &&
-		              insn.code != RK_OP_CALLX;
-		if (in_imm) {
-			int64_t target = self + 1 + insn.imm;
-			insn.imm = (int32_t)(NEW_INDEX(target) - NEW_INDEX(self) - 1);
-		} else if (in_off) {
-			int64_t target = self + 1 + insn.off;
-			insn.off = (int16_t)(NEW_INDEX(target) - NEW_INDEX(self) - 1);
-		}
-		out[n++] = insn;
-	}
-#undef NEW_INDEX
-	return n;
-}
-
 void jd_minimize(struct jd_env *env, struct rk_insn *insns, size_t *insn_count, bool verify,
                  uint64_t input_seed, size_t keep_prefix)
 {
@@ -683,14 +515,7 @@ void jd_minimize(struct jd_env *env, struct rk_insn *insns, size_t *insn_count, 
 		for (size_t i = *insn_count; i-- > keep_prefix;) {
 			if (i >= *insn_count)
 				continue;
-			bool second = false;
-			for (size_t k = 0; k < i; k++)
-				if (insns[k].code == RK_OP_LDDW && ++k == i)
-					second = true;
-			if (second)
-				continue;
-			size_t width = insns[i].code == RK_OP_LDDW ? 2 : 1;
-			size_t n = remove_slots(insns, *insn_count, i, width, trial);
+			size_t n = harness_drop_insn(insns, *insn_count, i, trial);
 			if (n == 0 || rk_validate(trial, n, err, sizeof(err)) != 0)
 				continue;
 			if (!budget--)

@@ -16,7 +16,7 @@
 #   qemu-aarch64 -L /usr/aarch64-linux-gnu build/arm64/rk-jit-diff --count 2000 --seed 1
 
 JIT_DIFF       := $(BUILD)/rk-jit-diff
-JIT_DIFF_SRCS  := fuzz/jit_diff_main.c fuzz/jit_diff.c fuzz/progen.c
+JIT_DIFF_SRCS  := fuzz/jit_diff_main.c fuzz/jit_diff.c fuzz/progen.c fuzz/harness.c
 JIT_DIFF_COUNT ?= 3000
 JIT_DIFF_SEED  ?= 1
 JIT_DIFF_ARGS  ?=
@@ -32,4 +32,4 @@ jit-diff: $(JIT_DIFF)
 
 # The libFuzzer target (make fuzz): its support files (the fuzz rule adds
 # -fwrapv for the generator).
-$(BUILD)/fuzz/fuzz_jit_diff: fuzz/jit_diff.c fuzz/progen.c
+$(BUILD)/fuzz/fuzz_jit_diff: fuzz/jit_diff.c fuzz/progen.c fuzz/harness.c

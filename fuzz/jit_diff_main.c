@@ -23,9 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "jit_diff.h"
 
 #define MAX_REPORTS 5
@@ -81,21 +81,6 @@ static void on_crash(int sig)
 	if (sig == SIGALRM)
 		_exit(1);
 	raise(sig);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t program_seed(uint64_t seed, uint64_t index)
-{
-	uint64_t z = seed * UINT64_C(0x9e3779b97f4a7c15) + index + 1;
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
 }
 
 static void usage(FILE *out)
@@ -191,29 +176,9 @@ static void minimize_and_report(struct jd_env *env, const struct pg_prog *prog, 
 	free(small);
 }
 
-static char *read_file(const char *path)
-{
-	FILE *file = fopen(path, "r");
-	if (!file) {
-		fprintf(stderr, "rk-jit-diff: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	char chunk[4096];
-	size_t got;
-	while (mem && (got = fread(chunk, 1, sizeof(chunk), file)) > 0)
-		fwrite(chunk, 1, got, mem);
-	fclose(file);
-	if (mem)
-		fclose(mem);
-	return text;
-}
-
 static int check_asm(struct jd_env *env, const struct options *opt)
 {
-	char *text = read_file(opt->asm_file);
+	char *text = harness_read_file("rk-jit-diff", opt->asm_file);
 	if (!text)
 		return 2;
 	struct rk_insn *insns = NULL;
@@ -288,13 +253,13 @@ int main(int argc, char **argv)
 	uint64_t reports = 0, gave_up = 0;
 	uint64_t first = opt.have_replay ? opt.replay : 0;
 	uint64_t last = opt.have_replay ? opt.replay + 1 : opt.count;
-	double start = now_seconds(), last_progress = start;
+	double start = harness_now_seconds(), last_progress = start;
 	int status = 0;
 	current.seed = opt.seed;
 	current.from_seed = true;
 	current.insns = prog->insns;
 	for (uint64_t index = first; index < last; index++) {
-		uint64_t pseed = program_seed(opt.seed, index);
+		uint64_t pseed = harness_program_seed(opt.seed, index);
 		struct pg_rand rand;
 		pg_rand_seed(&rand, pseed);
 		bool unverified = pg_below(&rand, 100) < opt.unverified_percent;
@@ -354,7 +319,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
-		double t = now_seconds();
+		double t = harness_now_seconds();
 		if (t - last_progress >= 10) {
 			last_progress = t;
 			fprintf(stderr, "rk-jit-diff: %.0fs: %" PRIu64 " programs, %" PRIu64
@@ -363,7 +328,7 @@ int main(int argc, char **argv)
 		if (opt.seconds > 0 && t - start >= opt.seconds)
 			break;
 	}
-	double elapsed = now_seconds() - start;
+	double elapsed = harness_now_seconds() - start;
 	printf("rk-jit-diff: interp vs %s, seed %" PRIu64 ", %.1f s, %" PRIu64
 	       " generated programs skipped (%" PRIu64 " rejected by the verifier, %" PRIu64
 	       " too long to run), %.1f slots/program, %" PRIu64

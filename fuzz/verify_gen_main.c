@@ -22,9 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "progen.h"
 
 /* Escapes printed in full by default; the rest are counted. */
@@ -67,21 +67,6 @@ static void on_crash(int sig)
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t program_seed(uint64_t seed, uint64_t index)
-{
-	uint64_t z = seed * UINT64_C(0x9e3779b97f4a7c15) + index + 1;
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
 }
 
 /* ---- rejection reasons: messages with the numbers taken out ---- */
@@ -165,22 +150,9 @@ static void report_escape(struct pg_env *env, const struct rk_insn *insns, size_
 
 static int check_asm_file(struct pg_env *env, const struct options *opt)
 {
-	FILE *file = fopen(opt->asm_file, "r");
-	if (!file) {
-		fprintf(stderr, "verify-gen: %s: %s\n", opt->asm_file, strerror(errno));
+	char *text = harness_read_file("verify-gen", opt->asm_file);
+	if (!text)
 		return 2;
-	}
-	char *text = NULL;
-	size_t text_len = 0;
-	FILE *mem = open_memstream(&text, &text_len);
-	char chunk[4096];
-	size_t got;
-	while (mem && (got = fread(chunk, 1, sizeof(chunk), file)) > 0)
-		fwrite(chunk, 1, got, mem);
-	fclose(file);
-	if (!mem)
-		return 2;
-	fclose(mem);
 	struct rk_insn *insns = NULL;
 	size_t insn_count = 0;
 	char err[RK_ERR_LEN];
@@ -290,11 +262,11 @@ int main(int argc, char **argv)
 	uint64_t mutated = 0, slots = 0, reports = 0;
 	uint64_t first = opt.have_replay ? opt.replay : 0;
 	uint64_t last = opt.have_replay ? opt.replay + 1 : opt.count;
-	double start = now_seconds(), last_progress = start;
+	double start = harness_now_seconds(), last_progress = start;
 	current.seed = opt.seed;
 	current.insns = prog->insns;
 	for (uint64_t index = first; index < last; index++) {
-		uint64_t pseed = program_seed(opt.seed, index);
+		uint64_t pseed = harness_program_seed(opt.seed, index);
 		struct pg_rand rand;
 		pg_rand_seed(&rand, pseed);
 		current.index = index;
@@ -322,7 +294,7 @@ int main(int argc, char **argv)
 			if (opt.stop_on_escape)
 				break;
 		}
-		double t = now_seconds();
+		double t = harness_now_seconds();
 		if (t - last_progress >= 10) {
 			last_progress = t;
 			fprintf(stderr, "verify-gen: %.0fs: %" PRIu64 " programs, %" PRIu64
@@ -332,7 +304,7 @@ int main(int argc, char **argv)
 		if (opt.seconds > 0 && t - start >= opt.seconds)
 			break;
 	}
-	double elapsed = now_seconds() - start;
+	double elapsed = harness_now_seconds() - start;
 	if (opt.reasons && stats.rejected)
 		print_reasons(stats.rejected);
 	printf("verify-gen: seed %" PRIu64 ", %.1f s (%.0f programs/min), %.1f%% accepted, "

@@ -36,11 +36,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "progen.h"
 
 #define MAX_RECORDS 64
 #define GUARD_BYTES (32 * 1024 + 64)
-#define DICT_MAX 96
 #define RING_ZERO_SIZE (PG_RINGBUF_BYTES - 16)   /* data of the largest record that fits */
 #define RING_PREFILL_SIZE (PG_RINGBUF_BYTES - 32) /* leaves room for an empty record only */
 
@@ -60,12 +60,7 @@ struct area {
 };
 
 struct pg_env {
-	struct rk_map *maps[PG_MAP_COUNT];
-	struct rk_helpers *helpers;
-	const struct rk_helpers *std;
-	struct rk_ctx_range writable;
-	struct rk_ctx_ptr_field ptr_field;
-	struct rk_ctx_desc desc;
+	struct harness harness;          /* first: the helpers find it through rk_run_user */
 
 	/*
 	 * Gaps between the buffers a program may touch, so that an access past
@@ -85,10 +80,7 @@ struct pg_env {
 	uintptr_t hash_lo, hash_hi;
 	bool deep_stack;                 /* the program has local calls: any frame is fine */
 
-	/* Per run. */
-	struct pg_rand rand;             /* helper results */
-	int64_t dict[DICT_MAX];
-	size_t dict_len;
+	/* Per run (the inputs and helper results: harness.rand). */
 	struct ring_entry ring[MAX_RECORDS];
 	size_t ring_count;
 	bool ring_log_full;              /* more records than the log holds: counts unknown */
@@ -103,21 +95,14 @@ struct pg_env {
 	bool consume_mismatch;
 	uint64_t consume_hash;
 };
+_Static_assert(offsetof(struct pg_env, harness) == 0, "rk_run_user() is the env and the harness");
 
 /* ---- inputs --------------------------------------------------------------- */
 
-static const int64_t edge_values[] = {
-	0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 127, 128, 255, 256, 511, 512, 0x7fff,
-	0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, INT64_MAX, INT64_MIN, -1,
-	-2, -8, -64, -512,
-};
-
-static void build_dict(struct pg_env *env, const struct rk_insn *insns, size_t count)
+static void build_dict(struct harness *harness, const struct rk_insn *insns, size_t count)
 {
-	env->dict_len = 0;
-	for (size_t k = 0; k < sizeof(edge_values) / sizeof(edge_values[0]); k++)
-		env->dict[env->dict_len++] = edge_values[k];
-	for (size_t i = 0; i < count && env->dict_len + 3 <= DICT_MAX; i++) {
+	harness_dict_start(harness);
+	for (size_t i = 0; i < count && harness->dict_len + 3 <= HARNESS_DICT_MAX; i++) {
 		if (insns[i].code == RK_OP_LDDW) {
 			i++;
 			continue;
@@ -127,43 +112,7 @@ static void build_dict(struct pg_env *env, const struct rk_insn *insns, size_t c
 			continue;
 		if (RK_SRC(insns[i].code) == RK_SRC_X || insns[i].imm == 0)
 			continue;
-		env->dict[env->dict_len++] = insns[i].imm;
-	}
-}
-
-static uint64_t input_value(struct pg_env *env)
-{
-	struct pg_rand *rand = &env->rand;
-	if (pg_chance(rand, 30))
-		return pg_u64(rand);
-	int64_t v = env->dict[pg_below(rand, (uint32_t)env->dict_len)];
-	switch (pg_below(rand, 6)) {
-	case 0: return (uint64_t)v + 1;   /* unsigned: INT64_MAX + 1 wraps, as intended */
-	case 1: return (uint64_t)v - 1;
-	case 2: return 0 - (uint64_t)v;
-	default: return (uint64_t)v;
-	}
-}
-
-/* Fill len bytes with values of random widths at their natural alignment. */
-static void fill_bytes(struct pg_env *env, uint8_t *dst, size_t len)
-{
-	unsigned style = pg_below(&env->rand, 10);
-	if (style == 0) {
-		memset(dst, 0, len);
-		return;
-	}
-	if (style == 1) {
-		memset(dst, 0xff, len);
-		return;
-	}
-	for (size_t at = 0; at < len;) {
-		size_t width = (size_t)1 << pg_below(&env->rand, 4);
-		while (at % width || at + width > len)
-			width /= 2;
-		uint64_t v = input_value(env);
-		memcpy(dst + at, &v, width);
-		at += width;
+		harness->dict[harness->dict_len++] = insns[i].imm;
 	}
 }
 
@@ -187,7 +136,7 @@ static void violation(struct pg_env *env, struct rk_run *run, const char *fmt, .
 static bool is_env_map(const struct pg_env *env, uint64_t value)
 {
 	for (size_t m = 0; m < PG_MAP_COUNT; m++)
-		if ((uintptr_t)env->maps[m] == (uintptr_t)value)
+		if ((uintptr_t)env->harness.maps[m] == (uintptr_t)value)
 			return true;
 	return false;
 }
@@ -203,9 +152,10 @@ static size_t collect_areas(const struct pg_env *env, struct area *areas)
 	                           PG_CTX_WRITABLE_LEN, true};
 	areas[n++] = (struct area){"ctx buf", (uintptr_t)env->buf, PG_CTX_BUF_SIZE, true};
 	uint32_t key = 0;
-	areas[n++] = (struct area){"array map", (uintptr_t)rk_map_lookup(env->maps[PG_MAP_ARRAY], &key),
+	struct rk_map *const *maps = env->harness.maps;
+	areas[n++] = (struct area){"array map", (uintptr_t)rk_map_lookup(maps[PG_MAP_ARRAY], &key),
 	                           (uint64_t)PG_ARRAY_VALUE * PG_ARRAY_ENTRIES, true};
-	areas[n++] = (struct area){"tiny map", (uintptr_t)rk_map_lookup(env->maps[PG_MAP_TINY], &key),
+	areas[n++] = (struct area){"tiny map", (uintptr_t)rk_map_lookup(maps[PG_MAP_TINY], &key),
 	                           PG_TINY_VALUE, true};
 	areas[n++] = (struct area){"hash map", env->hash_lo, env->hash_hi - env->hash_lo, true};
 	for (size_t k = 0; k < env->ring_count; k++)
@@ -245,20 +195,12 @@ static void ring_log(struct pg_env *env, uintptr_t addr, uint64_t size, enum rec
 		env->ring_log_full = true;
 }
 
-/* The helpers the environment offers: every standard one the oracle knows how to check. */
-static const uint32_t wrapped_ids[] = {
-	1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 25, 112, 114, 125, 130, 131, 132, 133, 134, 165, 181,
-	RK_HELPER_EMERGENCY_STOP, RK_HELPER_TIMESERIES_PUSH, RK_HELPER_TIMESERIES_WINDOW,
-	RK_HELPER_SENSOR_LAST_TIMESTAMP,
-};
-#define WRAPPED_COUNT (sizeof(wrapped_ids) / sizeof(wrapped_ids[0]))
-
-static uint64_t wrapped_call(unsigned slot, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+/* The helpers progen's programs call (harness.c) all come here. */
+static uint64_t checked_call(uint32_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
                              uint64_t r5, struct rk_run *run)
 {
 	struct pg_env *env = rk_run_user(run);
-	uint32_t id = wrapped_ids[slot];
-	const struct rk_helper_proto *proto = rk_helpers_proto(env->std, id);
+	const struct rk_helper_proto *proto = rk_helpers_proto(env->harness.std, id);
 	const uint64_t args[RK_HELPER_MAX_ARGS] = {r1, r2, r3, r4, r5};
 	const char *name = proto->name;
 	const struct rk_map *map = NULL;
@@ -326,12 +268,12 @@ static uint64_t wrapped_call(unsigned slot, uint64_t r1, uint64_t r2, uint64_t r
 	case 5:   /* bpf_ktime_get_ns */
 	case 125: /* bpf_ktime_get_boot_ns */
 	case 7:   /* bpf_get_prandom_u32 */
-		ret = input_value(env);
+		ret = harness_input(&env->harness);
 		if (id == 7)
 			ret = (uint32_t)ret;
 		return ret;
 	default:
-		ret = rk_helpers_fn(env->std, id)(r1, r2, r3, r4, r5, run);
+		ret = rk_helpers_fn(env->harness.std, id)(r1, r2, r3, r4, r5, run);
 		break;
 	}
 	switch (id) {
@@ -349,7 +291,7 @@ static uint64_t wrapped_call(unsigned slot, uint64_t r1, uint64_t r2, uint64_t r
 		break;
 	case 2: /* bpf_map_update_elem */
 	case 3: /* bpf_map_delete_elem */
-		if (ret == 0 && map == env->maps[PG_MAP_HASH]) {
+		if (ret == 0 && map == env->harness.maps[PG_MAP_HASH]) {
 			uint32_t key;
 			memcpy(&key, (const void *)(uintptr_t)r2, sizeof(key));
 			size_t k = 0;
@@ -367,36 +309,7 @@ static uint64_t wrapped_call(unsigned slot, uint64_t r1, uint64_t r2, uint64_t r
 	return ret;
 }
 
-#define WRAP(n)                                                                          \
-	static uint64_t wrap_##n(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, \
-	                         struct rk_run *run)                                     \
-	{                                                                                \
-		return wrapped_call(n, r1, r2, r3, r4, r5, run);                         \
-	}
-WRAP(0) WRAP(1) WRAP(2) WRAP(3) WRAP(4) WRAP(5) WRAP(6) WRAP(7) WRAP(8) WRAP(9) WRAP(10)
-WRAP(11) WRAP(12) WRAP(13) WRAP(14) WRAP(15) WRAP(16) WRAP(17) WRAP(18) WRAP(19) WRAP(20)
-WRAP(21) WRAP(22) WRAP(23) WRAP(24) WRAP(25)
-#undef WRAP
-
-static const rk_helper_fn wrappers[] = {
-	wrap_0,  wrap_1,  wrap_2,  wrap_3,  wrap_4,  wrap_5,  wrap_6,  wrap_7,  wrap_8,
-	wrap_9,  wrap_10, wrap_11, wrap_12, wrap_13, wrap_14, wrap_15, wrap_16, wrap_17,
-	wrap_18, wrap_19, wrap_20, wrap_21, wrap_22, wrap_23, wrap_24, wrap_25,
-};
-_Static_assert(sizeof(wrappers) / sizeof(wrappers[0]) == WRAPPED_COUNT,
-               "one wrapper per wrapped helper");
-
 /* ---- the environment ------------------------------------------------------ */
-
-static int new_map(struct pg_env *env, unsigned index, const char *name, uint32_t type,
-                   uint32_t key_size, uint32_t value_size, uint32_t max_entries, char *err,
-                   size_t err_len)
-{
-	struct rk_map_def def = {.type = type, .key_size = key_size, .value_size = value_size,
-	                         .max_entries = max_entries};
-	snprintf(def.name, sizeof(def.name), "%s", name);
-	return rk_map_new(&def, NULL, &env->maps[index], err, err_len);
-}
 
 int pg_env_new(struct pg_env **env_out, char *err, size_t err_len)
 {
@@ -404,51 +317,26 @@ int pg_env_new(struct pg_env **env_out, char *err, size_t err_len)
 	*env_out = NULL;
 	if (!env)
 		return -ENOMEM;
-	int rc = new_map(env, PG_MAP_ARRAY, "arr", RK_MAP_ARRAY, 4, PG_ARRAY_VALUE,
-	                 PG_ARRAY_ENTRIES, err, err_len);
-	if (!rc)
-		rc = new_map(env, PG_MAP_HASH, "hash", RK_MAP_HASH, 4, PG_HASH_VALUE, PG_HASH_ENTRIES,
-		             err, err_len);
-	if (!rc)
-		rc = new_map(env, PG_MAP_RINGBUF, "rb", RK_MAP_RINGBUF, 0, 0, PG_RINGBUF_BYTES, err,
-		             err_len);
-	if (!rc)
-		rc = new_map(env, PG_MAP_TINY, "tiny", RK_MAP_ARRAY, 4, PG_TINY_VALUE, 1, err, err_len);
-	env->std = rk_helpers_standard();
-	env->helpers = rk_helpers_new();
-	if (!rc && (!env->std || !env->helpers))
-		rc = -ENOMEM;
-	for (size_t k = 0; !rc && k < WRAPPED_COUNT; k++) {
-		const struct rk_helper_proto *proto = rk_helpers_proto(env->std, wrapped_ids[k]);
-		if (proto)
-			rc = rk_helpers_register(env->helpers, wrapped_ids[k], wrappers[k], proto, err,
-			                         err_len);
-	}
+	int rc = harness_init(&env->harness, checked_call, err, err_len);
 	if (rc) {
 		pg_env_free(env);
 		return rc;
 	}
 	/* Where the hash map's values live: fill it, look every value up, empty it. */
+	struct rk_map *hash = env->harness.maps[PG_MAP_HASH];
 	env->hash_lo = UINTPTR_MAX;
 	uint8_t value[PG_HASH_VALUE] = {0};
 	for (uint32_t key = 0; key < PG_HASH_ENTRIES; key++)
-		rk_map_update(env->maps[PG_MAP_HASH], &key, value, RK_MAP_ANY);
+		rk_map_update(hash, &key, value, RK_MAP_ANY);
 	for (uint32_t key = 0; key < PG_HASH_ENTRIES; key++) {
-		uintptr_t at = (uintptr_t)rk_map_lookup(env->maps[PG_MAP_HASH], &key);
+		uintptr_t at = (uintptr_t)rk_map_lookup(hash, &key);
 		if (at && at < env->hash_lo)
 			env->hash_lo = at;
 		if (at && at + PG_HASH_VALUE > env->hash_hi)
 			env->hash_hi = at + PG_HASH_VALUE;
-		rk_map_delete(env->maps[PG_MAP_HASH], &key);
+		rk_map_delete(hash, &key);
 	}
 
-	env->writable = (struct rk_ctx_range){PG_CTX_WRITABLE_OFF, PG_CTX_WRITABLE_LEN};
-	env->ptr_field = (struct rk_ctx_ptr_field){.off = PG_CTX_PTR_OFF,
-	                                           .mem_size = PG_CTX_BUF_SIZE,
-	                                           .writable = true, .name = "buf"};
-	env->desc = (struct rk_ctx_desc){.name = "progen ctx", .size = PG_CTX_SIZE,
-	                                 .writable = &env->writable, .writable_count = 1,
-	                                 .ptr_fields = &env->ptr_field, .ptr_field_count = 1};
 	/*
 	 * The interpreter's own ctx region is all-or-nothing writable.  The first
 	 * region holding an access decides, so: the writable window first, then
@@ -469,9 +357,7 @@ void pg_env_free(struct pg_env *env)
 {
 	if (!env)
 		return;
-	for (size_t m = 0; m < PG_MAP_COUNT; m++)
-		rk_map_free(env->maps[m]);
-	rk_helpers_free(env->helpers);
+	harness_fini(&env->harness);
 	free(env);
 }
 
@@ -518,7 +404,8 @@ static int discard_all(void *fn_ctx, const void *data, size_t size)
 /* Reset the maps, the context and the helpers' state for run number seed. */
 static void prepare_run(struct pg_env *env, uint64_t seed)
 {
-	pg_rand_seed(&env->rand, seed);
+	struct harness *harness = &env->harness;
+	pg_rand_seed(&harness->rand, seed);
 	env->violated = false;
 	env->violation[0] = '\0';
 	env->ring_count = 0;
@@ -527,46 +414,26 @@ static void prepare_run(struct pg_env *env, uint64_t seed)
 	env->consume_mismatch = false;
 	env->consume_hash = 0;
 
-	fill_bytes(env, env->ctx, PG_CTX_SIZE);
-	uint64_t buf_addr = (uintptr_t)env->buf;
-	memcpy(env->ctx + PG_CTX_PTR_OFF, &buf_addr, sizeof(buf_addr));
-	fill_bytes(env, env->buf, PG_CTX_BUF_SIZE);
-
-	uint8_t value[PG_ARRAY_VALUE];
-	for (uint32_t key = 0; key < PG_ARRAY_ENTRIES; key++) {
-		fill_bytes(env, value, PG_ARRAY_VALUE);
-		rk_map_update(env->maps[PG_MAP_ARRAY], &key, value, RK_MAP_ANY);
-	}
-	uint32_t zero = 0;
-	fill_bytes(env, value, PG_TINY_VALUE);
-	rk_map_update(env->maps[PG_MAP_TINY], &zero, value, RK_MAP_ANY);
-
-	/* The hash map: keys 0..PG_HASH_PRESET_KEYS-1, inserted in order into an empty map. */
-	struct rk_map *hash = env->maps[PG_MAP_HASH];
-	uint32_t key;
-	while (rk_map_next_key(hash, NULL, &key) == 0)
-		rk_map_delete(hash, &key);
+	harness_fill_ctx(harness, env->ctx, env->buf);
+	/* The hash map holds keys 0..PG_HASH_PRESET_KEYS-1 after this. */
+	harness_fill_maps(harness);
 	env->hash_key_count = 0;
-	for (key = 0; key < PG_HASH_PRESET_KEYS; key++) {
-		fill_bytes(env, value, PG_HASH_VALUE);
-		rk_map_update(hash, &key, value, RK_MAP_NOEXIST);
+	for (uint32_t key = 0; key < PG_HASH_PRESET_KEYS; key++)
 		env->hash_keys[env->hash_key_count++] = key;
-	}
 
 	/*
-	 * The ring: empty, zeroed, and with its next record at the start of the
-	 * data, so that both runs of a program see the same record bytes.
-	 * Sometimes nearly full, so that reservations fail.
+	 * The ring: empty (harness_fill_maps), zeroed, and with its next record
+	 * at the start of the data, so that both runs of a program see the same
+	 * record bytes.  Sometimes nearly full, so that reservations fail.
 	 */
-	struct rk_map *rb = env->maps[PG_MAP_RINGBUF];
-	rk_ringbuf_consume(rb, discard_all, NULL);
+	struct rk_map *rb = harness->maps[PG_MAP_RINGBUF];
 	void *zeroed = rk_ringbuf_reserve(rb, RING_ZERO_SIZE, 0);
 	if (zeroed) {
 		memset(zeroed, 0, RING_ZERO_SIZE);
 		rk_ringbuf_discard(rb, zeroed, 0);
 	}
 	rk_ringbuf_consume(rb, discard_all, NULL);
-	env->ring_prefilled = pg_chance(&env->rand, 20);
+	env->ring_prefilled = pg_chance(&harness->rand, 20);
 	if (env->ring_prefilled) {
 		static const uint8_t zeros[RING_PREFILL_SIZE];
 		if (rk_ringbuf_output(rb, zeros, RING_PREFILL_SIZE, 0) != 0)
@@ -580,14 +447,6 @@ struct snapshot {
 	enum rk_stop stop;
 	uint64_t hash;
 };
-
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *bytes = data;
-	for (size_t k = 0; k < len; k++)
-		h = (h ^ bytes[k]) * UINT64_C(0x100000001b3);
-	return h;
-}
 
 /*
  * The checks after a run, and its snapshot.  Returns false (with
@@ -609,7 +468,8 @@ static bool after_run(struct pg_env *env, const struct rk_run_result *result,
 			}
 		}
 	}
-	rk_ringbuf_consume(env->maps[PG_MAP_RINGBUF], consume_one, env);
+	struct rk_map *const *maps = env->harness.maps;
+	rk_ringbuf_consume(maps[PG_MAP_RINGBUF], consume_one, env);
 	size_t expected = env->ring_prefilled ? 1 : 0;
 	for (size_t k = 0; k < env->ring_count; k++)
 		expected += env->ring[k].state == REC_SUBMITTED;
@@ -622,30 +482,30 @@ static bool after_run(struct pg_env *env, const struct rk_run_result *result,
 		ok = false;
 	}
 
-	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ env->consume_hash;
-	h = fnv(h, env->ctx, PG_CTX_SIZE);
-	h = fnv(h, env->buf, PG_CTX_BUF_SIZE);
+	uint64_t h = HARNESS_FNV_OFFSET ^ env->consume_hash;
+	h = harness_fnv(h, env->ctx, PG_CTX_SIZE);
+	h = harness_fnv(h, env->buf, PG_CTX_BUF_SIZE);
 	for (uint32_t key = 0; key < PG_ARRAY_ENTRIES; key++)
-		h = fnv(h, rk_map_lookup(env->maps[PG_MAP_ARRAY], &key), PG_ARRAY_VALUE);
+		h = harness_fnv(h, rk_map_lookup(maps[PG_MAP_ARRAY], &key), PG_ARRAY_VALUE);
 	uint32_t zero = 0;
-	h = fnv(h, rk_map_lookup(env->maps[PG_MAP_TINY], &zero), PG_TINY_VALUE);
+	h = harness_fnv(h, rk_map_lookup(maps[PG_MAP_TINY], &zero), PG_TINY_VALUE);
 	/* The hash map in any order: entries may sit elsewhere from run to run. */
-	struct rk_map *hash = env->maps[PG_MAP_HASH];
+	struct rk_map *hash = maps[PG_MAP_HASH];
 	size_t present = 0;
 	uint64_t entries = 0;
 	uint32_t key, prev;
 	bool first = true;
 	while (rk_map_next_key(hash, first ? NULL : &prev, &key) == 0 && present <= PG_HASH_ENTRIES) {
 		present++;
-		uint64_t e = fnv(UINT64_C(0xcbf29ce484222325), &key, sizeof(key));
+		uint64_t e = harness_fnv(HARNESS_FNV_OFFSET, &key, sizeof(key));
 		const void *value = rk_map_lookup(hash, &key);
 		if (value)
-			e = fnv(e, value, PG_HASH_VALUE);
+			e = harness_fnv(e, value, PG_HASH_VALUE);
 		entries += e;
 		prev = key;
 		first = false;
 	}
-	h = fnv(h, &entries, sizeof(entries));
+	h = harness_fnv(h, &entries, sizeof(entries));
 	if (ok && !env->violated && result->stop == RK_STOP_EXIT) {
 		bool keys_ok = present == env->hash_key_count;
 		for (size_t k = 0; k < env->hash_key_count && keys_ok; k++)
@@ -698,13 +558,13 @@ enum pg_verdict pg_check(struct pg_env *env, const struct rk_insn *insns, size_t
 	stats->programs++;
 	struct rk_prog *prog = NULL;
 	char err[RK_ERR_LEN];
-	if (rk_prog_new_maps(insns, insn_count, env->helpers, env->maps, PG_MAP_COUNT, &prog, err,
-	                     sizeof(err)) != 0) {
+	if (rk_prog_new_maps(insns, insn_count, env->harness.helpers, env->harness.maps,
+	                     PG_MAP_COUNT, &prog, err, sizeof(err)) != 0) {
 		stats->invalid++;
 		snprintf(out->verify_err, sizeof(out->verify_err), "not loaded: %s", err);
 		return out->verdict = PG_INVALID;
 	}
-	struct rk_verify_opts vopts = {.ctx = &env->desc};
+	struct rk_verify_opts vopts = {.ctx = &env->harness.desc};
 	out->verify_rc = rk_verify(prog, &vopts, &out->vres, out->verify_err,
 	                           sizeof(out->verify_err));
 	if (out->verify_rc != 0) {
@@ -716,7 +576,7 @@ enum pg_verdict pg_check(struct pg_env *env, const struct rk_insn *insns, size_t
 	}
 	stats->accepted++;
 	out->verdict = PG_ACCEPTED;
-	build_dict(env, insns, insn_count);
+	build_dict(&env->harness, insns, insn_count);
 	env->deep_stack = has_local_calls(insns, insn_count);
 
 	for (unsigned run = 0; run < PG_RUNS_PER_PROG && out->verdict == PG_ACCEPTED; run++) {
@@ -821,42 +681,6 @@ void pg_stats_print(FILE *out, const char *who, const struct pg_stats *stats)
 
 /* ---- minimising ----------------------------------------------------------- */
 
-/* Remove slots [at, at + width), keeping every jump's target (or its successor). */
-static size_t remove_slots(const struct rk_insn *in, size_t count, size_t at, size_t width,
-                           struct rk_insn *out)
-{
-#define NEW_INDEX(x) ((x) < (int64_t)at ? (x) : (x) >= (int64_t)(at + width) ? (x) - (int64_t)width : (int64_t)at)
-	size_t n = 0;
-	for (size_t i = 0; i < count; i++) {
-		if (i >= at && i < at + width)
-			continue;
-		struct rk_insn insn = in[i];
-		uint8_t cls = RK_CLASS(insn.code);
-		int64_t self = (int64_t)i;
-		if ((cls == RK_CLS_JMP || cls == RK_CLS_JMP32) && insn.code != RK_OP_EXIT &&
-		    insn.code != RK_OP_CALLX) {
-			if (insn.code == RK_OP_CALL) {
-				if (insn.src_reg == RK_CALL_LOCAL) {
-					int64_t target = self + 1 + insn.imm;
-					insn.imm = (int32_t)(NEW_INDEX(target) - NEW_INDEX(self) - 1);
-				}
-			} else if (insn.code == RK_OP_JA32) {
-				int64_t target = self + 1 + insn.imm;
-				insn.imm = (int32_t)(NEW_INDEX(target) - NEW_INDEX(self) - 1);
-			} else {
-				int64_t target = self + 1 + insn.off;
-				insn.off = (int16_t)(NEW_INDEX(target) - NEW_INDEX(self) - 1);
-			}
-		} else if (insn.code == RK_OP_LDDW && insn.src_reg == RK_PSEUDO_CODE_ADDR) {
-			int64_t target = self + 1 + insn.imm;
-			insn.imm = (int32_t)(NEW_INDEX(target) - NEW_INDEX(self) - 1);
-		}
-		out[n++] = insn;
-	}
-#undef NEW_INDEX
-	return n;
-}
-
 void pg_minimize(struct pg_env *env, struct rk_insn *insns, size_t *insn_count,
                  uint64_t input_seed)
 {
@@ -870,15 +694,7 @@ void pg_minimize(struct pg_env *env, struct rk_insn *insns, size_t *insn_count,
 		for (size_t i = *insn_count; i-- > 0;) {
 			if (i >= *insn_count)
 				continue;
-			/* The slot's width: an lddw takes two; never start inside one. */
-			bool second = false;
-			for (size_t k = 0; k < i; k++)
-				if (insns[k].code == RK_OP_LDDW && ++k == i)
-					second = true;
-			if (second)
-				continue;
-			size_t width = insns[i].code == RK_OP_LDDW ? 2 : 1;
-			size_t n = remove_slots(insns, *insn_count, i, width, trial);
+			size_t n = harness_drop_insn(insns, *insn_count, i, trial);
 			if (n == 0 || rk_validate(trial, n, err, sizeof(err)) != 0)
 				continue;
 			if (pg_check(env, trial, n, input_seed, NULL, outcome) != PG_ESCAPED)

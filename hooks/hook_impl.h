@@ -136,6 +136,17 @@ extern const struct rk_hook_ops rk_hook_perf_ops;
 int rk_pmu_type(const char *pmu, uint32_t *type);
 int rk_pmu_format_bit(const char *pmu, const char *format, unsigned *bit);
 
+/*
+ * What kprobes and uprobes share: the PMU's type (and, for a return probe,
+ * its retprobe bit) from sysfs, the context buffer for the registers in
+ * regs_mask, the decode function; then attr zeroed but for type and config.
+ * kernel_needs names the kernel options when the PMU is missing.  0, or a
+ * negative errno with err naming the hook.
+ */
+int rk_probe_attr_init(struct rk_hook *hook, const char *pmu, int retprobe,
+                       const char *kernel_needs, uint64_t regs_mask, rk_hook_decode_fn decode,
+                       struct perf_event_attr *attr, char *err, size_t err_len);
+
 /* Read a small text file into buf (NUL-terminated): bytes read, or -errno. */
 int rk_read_text_file(const char *path, char *buf, size_t buf_len);
 

@@ -1,8 +1,9 @@
 /*
  * hook_perf.c - what the perf-based hooks (uprobe, uretprobe, kprobe,
- * tracepoint) share: opening one event per CPU or per thread, mapping
- * their rings, enabling and disabling them, and draining a ring into
- * events through the kind's decode function.
+ * tracepoint) share: the probe PMUs' attr from sysfs, opening one event
+ * per CPU or per thread, mapping their rings, enabling and disabling
+ * them, and draining a ring into events through the kind's decode
+ * function.
  *
  * The one thing to know: every event is opened with use_clockid =
  * CLOCK_MONOTONIC, so sample times are already the time base of the rest
@@ -58,6 +59,35 @@ int rk_pmu_format_bit(const char *pmu, const char *format, unsigned *bit)
 	if (end == text + strlen("config:") || value > 63)
 		return -EPROTO;
 	*bit = (unsigned)value;
+	return 0;
+}
+
+int rk_probe_attr_init(struct rk_hook *hook, const char *pmu, int retprobe,
+                       const char *kernel_needs, uint64_t regs_mask, rk_hook_decode_fn decode,
+                       struct perf_event_attr *attr, char *err, size_t err_len)
+{
+	uint32_t pmu_type;
+	int rc = rk_pmu_type(pmu, &pmu_type);
+	if (rc)
+		return rk_hook_err(hook, err, err_len, -ENOTSUP,
+		                   "this kernel has no %s PMU (%s/%s/type: %s; it needs %s)", pmu,
+		                   RK_PMU_SYSFS, pmu, strerror(-rc), kernel_needs);
+	unsigned retprobe_bit = 0;
+	if (retprobe && (rc = rk_pmu_format_bit(pmu, "retprobe", &retprobe_bit)) != 0)
+		return rk_hook_err(hook, err, err_len, -ENOTSUP,
+		                   "this kernel's %s PMU has no retprobe flag (%s/%s/format/"
+		                   "retprobe: %s)",
+		                   pmu, RK_PMU_SYSFS, pmu, strerror(-rc));
+	hook->ctx_buf_len = rk_regs_ctx_size();
+	hook->ctx_buf = calloc(1, hook->ctx_buf_len);
+	if (!hook->ctx_buf)
+		return rk_hook_err(hook, err, err_len, -ENOMEM, "out of memory");
+	hook->regs_mask = regs_mask;
+	hook->decode = decode;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->type = pmu_type;
+	attr->config = retprobe ? 1ull << retprobe_bit : 0;
 	return 0;
 }
 

@@ -9,8 +9,6 @@
  * arguments on the stack sees them as they were at the hit.
  */
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "elf_symbols.h"
@@ -68,30 +66,11 @@ int rk_hook_uprobe_open(struct rk_hook *hook, char *err, size_t err_len)
 		                   "%u pages holds; give more ring_pages or fewer stack_bytes",
 		                   hook->opts.stack_bytes, (unsigned long long)sample_bytes,
 		                   hook->opts.ring_pages);
-	uint32_t pmu_type;
-	rc = rk_pmu_type("uprobe", &pmu_type);
-	if (rc)
-		return rk_hook_err(hook, err, err_len, -ENOTSUP,
-		                   "this kernel has no uprobe PMU (%s/uprobe/type: %s; it needs "
-		                   "CONFIG_UPROBE_EVENTS)",
-		                   RK_PMU_SYSFS, strerror(-rc));
-	unsigned retprobe_bit = 0;
-	if (retprobe && (rc = rk_pmu_format_bit("uprobe", "retprobe", &retprobe_bit)) != 0)
-		return rk_hook_err(hook, err, err_len, -ENOTSUP,
-		                   "this kernel's uprobe PMU has no retprobe flag (%s/uprobe/format/"
-		                   "retprobe: %s)",
-		                   RK_PMU_SYSFS, strerror(-rc));
-	hook->ctx_buf_len = rk_regs_ctx_size();
-	hook->ctx_buf = calloc(1, hook->ctx_buf_len);
-	if (!hook->ctx_buf)
-		return rk_hook_err(hook, err, err_len, -ENOMEM, "out of memory");
-	hook->regs_mask = regs_mask;
-	hook->decode = uprobe_decode;
-
 	struct perf_event_attr attr;
-	memset(&attr, 0, sizeof(attr));
-	attr.type = pmu_type;
-	attr.config = retprobe ? 1ull << retprobe_bit : 0;
+	rc = rk_probe_attr_init(hook, "uprobe", retprobe, "CONFIG_UPROBE_EVENTS", regs_mask,
+	                        uprobe_decode, &attr, err, err_len);
+	if (rc)
+		return rc;
 	attr.config1 = (uint64_t)(uintptr_t)hook->resolved_path;  /* uprobe_path */
 	attr.config2 = func.offset + spec->offset;                  /* probe_offset */
 	attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |

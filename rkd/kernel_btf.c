@@ -3,10 +3,12 @@
  * while objects are being loaded.
  *
  * The one thing to know: parsed, the kernel's BTF is about 5 MB -- more
- * than everything else rkd holds.  Loads come in bursts (start-up, a copy
- * into the drop-in directory, `rkctl load`), so the first load of a burst
- * parses it and a timer frees it once no load has asked for it for
- * RKD_KERNEL_BTF_KEEP_MS.  Idle, rkd holds none of it.
+ * than everything else rkd holds.  The loader asks for it only when an
+ * object has CO-RE relocations (rk_obj_opts.get_target_btf); such loads
+ * come in bursts (start-up, a copy into the drop-in directory, `rkctl
+ * load`), so the first one of a burst parses it and a timer frees it once
+ * no load has asked for it for RKD_KERNEL_BTF_KEEP_MS.  Idle, rkd holds
+ * none of it.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -54,6 +56,11 @@ const struct rk_btf *rkd_kernel_btf(struct rkd_daemon *daemon)
 	if (daemon->kernel_btf)
 		uv_timer_start(&daemon->kernel_btf_timer, release, RKD_KERNEL_BTF_KEEP_MS, 0);
 	return daemon->kernel_btf;
+}
+
+const struct rk_btf *rkd_kernel_btf_for_load(void *daemon)
+{
+	return rkd_kernel_btf(daemon);
 }
 
 void rkd_kernel_btf_close(struct rkd_daemon *daemon)

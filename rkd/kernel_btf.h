@@ -7,6 +7,8 @@
 void rkd_kernel_btf_init(struct rkd_daemon *daemon);
 /* The CO-RE target for a load now (NULL: unreadable, said once in the log). */
 const struct rk_btf *rkd_kernel_btf(struct rkd_daemon *daemon);
+/* The same, as rk_obj_opts.get_target_btf (arg: the daemon): asked only for CO-RE objects. */
+const struct rk_btf *rkd_kernel_btf_for_load(void *daemon);
 /* At shutdown: stop the timer, free what is held. */
 void rkd_kernel_btf_close(struct rkd_daemon *daemon);
 

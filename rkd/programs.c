@@ -268,7 +268,8 @@ static int build_object(struct rkd_object *object, const uint8_t *data, size_t l
 {
 	struct rkd_daemon *daemon = object->daemon;
 	struct rk_obj_opts opts = {.name = object->path, .budget_bytes = daemon->config.budget_bytes,
-	                           .target_btf = rkd_kernel_btf(daemon)};
+	                           .get_target_btf = rkd_kernel_btf_for_load,
+	                           .get_target_btf_arg = daemon};
 	int rc = rk_obj_load(data, len, &opts, &object->obj, err, err_len);
 	if (rc)
 		return rc;

@@ -5,7 +5,7 @@ set -eu
 PACKAGES="
   build-essential make gcc clang llvm lld libclang-rt-14-dev
   libcriterion-dev libbpf-dev linux-libc-dev bpftool
-  libuv1-dev libjansson-dev libinih-dev libelf-dev python3
+  libuv1-dev libjansson-dev libinih-dev libelf-dev python3 jq
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 "
 if [ "$(id -u)" -ne 0 ]; then

@@ -205,12 +205,28 @@ static int layout(struct rk_link *link)
 	return 0;
 }
 
+/* Does any function this link keeps carry a CO-RE relocation? */
+static bool has_core_relocs(const struct rk_link *link)
+{
+	const struct rk_load *load = link->load;
+	for (size_t u = 0; u < link->unit_count; u++) {
+		const struct rk_func *func = link->units[u].func;
+		const struct rk_btf_ext_sec *sec =
+			rk_btf_ext_section(load->ext, load->elf.secs[func->sec_index].name);
+		if (sec && sec->core_count)
+			return true;
+	}
+	return false;
+}
+
 static int apply_core(struct rk_link *link)
 {
 	struct rk_load *load = link->load;
 	if (!load->ext)
 		return 0;
 	const struct rk_btf *target = load->opts->target_btf;
+	if (!target && load->opts->get_target_btf && has_core_relocs(link))
+		target = load->opts->get_target_btf(load->opts->get_target_btf_arg);
 	/*
 	 * Without a target, relocate against the object's own BTF: correct
 	 * only for programs that do not read kernel types, but it keeps a

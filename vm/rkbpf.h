@@ -490,6 +490,13 @@ struct rk_obj_opts {
 	const struct rk_helpers *helpers;  /* NULL: rk_helpers_standard() */
 	/* CO-RE target (e.g. /sys/kernel/btf/vmlinux, read by the caller); NULL: none. */
 	const struct rk_btf *target_btf;
+	/*
+	 * Or, when target_btf is NULL: called for the target only if the object
+	 * has CO-RE relocations (the kernel's BTF is megabytes; most objects
+	 * never need it).  NULL from it: relocate as without a target.
+	 */
+	const struct rk_btf *(*get_target_btf)(void *arg);
+	void *get_target_btf_arg;
 };
 
 /*

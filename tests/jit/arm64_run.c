@@ -582,10 +582,10 @@ static void test_far_branches(const struct rk_helpers *helpers)
 {
 	/*
 	 * A BPF jump spans at most 32767 slots; a helper call is one slot but
-	 * ~70 bytes of native code, so 20,000 of them put 1.3 MiB between a
+	 * ~48 bytes of native code, so 30,000 of them put 1.4 MiB between a
 	 * jump and its target.
 	 */
-	enum { FILLER = 20000 };
+	enum { FILLER = 30000 };
 	const struct rk_insn call_sum5 = {.code = RK_OP_CALL, .imm = H_SUM5};
 	struct rk_insn *insns = calloc(FILLER + 16, sizeof(*insns));
 	if (!insns)

@@ -475,6 +475,44 @@ Test(loader, core_relocations_against_a_target_btf)
 	free_object(target);
 }
 
+/* get_target_btf: asked for the target only by objects with CO-RE relocations. */
+static unsigned target_btf_asked;
+static const struct rk_btf *ask_target_btf(void *arg)
+{
+	target_btf_asked++;
+	return arg;
+}
+
+Test(loader, core_target_asked_for_only_when_an_object_relocates)
+{
+	struct rk_obj *target = load_object("obj_core_target");
+	const char *names[] = {"obj_core", "obj_minimal", "obj_maps"};
+	const unsigned asked[] = {1, 0, 0};
+	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+		size_t len;
+		uint8_t *data = read_object(names[n], &len);
+		struct rk_obj_opts opts = {.name = names[n], .get_target_btf = ask_target_btf,
+		                           .get_target_btf_arg = (void *)rk_obj_btf(target)};
+		struct rk_obj *obj = NULL;
+		char err[RK_ERR_LEN];
+		target_btf_asked = 0;
+		cr_assert_eq(rk_obj_load(data, len, &opts, &obj, err, sizeof(err)), 0, "%s", err);
+		free(data);
+		cr_assert_eq(target_btf_asked, asked[n], "%s", names[n]);
+		if (n == 0) {
+			/* ...and the relocations used the target it gave. */
+			struct {
+				uint64_t value;
+				uint32_t flags;
+				uint32_t id;
+			} sample = {.value = 100, .flags = 77, .id = 5};
+			cr_assert_eq(run_both(find_prog(obj, "read_sample"), &sample, sizeof(sample)), 105);
+		}
+		free_object(obj);
+	}
+	free_object(target);
+}
+
 Test(loader, every_object_under_a_small_budget_fails_cleanly)
 {
 	const char *names[] = {"obj_minimal", "obj_maps", "obj_globals", "obj_subprogs", "obj_loop"};

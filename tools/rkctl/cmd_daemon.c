@@ -56,6 +56,22 @@ static int parse_args(const char *what, int argc, char **argv, int allow_hex,
 	return 0;
 }
 
+/*
+ * For the commands that take exactly one NAME or PATH: options, then the
+ * one argument (usage printed otherwise).  0, or the exit code.
+ */
+static int parse_one_arg(const char *what, int argc, char **argv, const char *usage,
+                         struct daemon_args *args)
+{
+	if (parse_args(what, argc, argv, 0, args))
+		return RKCTL_EXIT_USAGE;
+	if (args->positional_count != 1) {
+		fputs(usage, stderr);
+		return RKCTL_EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* Send one request, print errors; the answer when ok, else NULL. */
 static json_t *call(const struct daemon_args *args, const char *what, json_t *request)
 {
@@ -75,11 +91,26 @@ static json_t *call(const struct daemon_args *args, const char *what, json_t *re
 	return answer;
 }
 
+/* {"cmd": cmd, field: value}, sent: the answer when ok, else NULL. */
+static json_t *call_with(const struct daemon_args *args, const char *cmd, const char *field,
+                         const char *value)
+{
+	return call(args, cmd, json_pack("{ssss}", "cmd", cmd, field, value));
+}
+
 static void print_json(const json_t *json)
 {
 	char *text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
 	printf("%s\n", text ? text : "null");
 	free(text);
+}
+
+/* --json: rkd's answer as it came; the answer is released. */
+static int print_answer(json_t *answer)
+{
+	print_json(answer);
+	json_decref(answer);
+	return RKCTL_EXIT_OK;
 }
 
 static const char *str(const json_t *object, const char *key)
@@ -114,11 +145,8 @@ int rkctl_cmd_list(int argc, char **argv)
 	json_t *answer = call(&args, "list", json_pack("{ss}", "cmd", "list"));
 	if (!answer)
 		return RKCTL_EXIT_FAILED;
-	if (args.json) {
-		print_json(answer);
-		json_decref(answer);
-		return RKCTL_EXIT_OK;
-	}
+	if (args.json)
+		return print_answer(answer);
 	json_t *objects = json_object_get(answer, "objects");
 	if (json_array_size(objects) == 0)
 		printf("no objects loaded (drop *.o files into rkd's programs_dir, or rkctl load "
@@ -146,15 +174,13 @@ int rkctl_cmd_list(int argc, char **argv)
 int rkctl_cmd_show(int argc, char **argv)
 {
 	struct daemon_args args;
-	if (parse_args("show", argc, argv, 0, &args))
-		return RKCTL_EXIT_USAGE;
-	if (args.positional_count != 1) {
-		fprintf(stderr, "usage: rkctl show NAME [--json] [--socket PATH]  (rkctl list shows "
-		                "the names)\n");
-		return RKCTL_EXIT_USAGE;
-	}
-	json_t *answer = call(&args, "show",
-	                      json_pack("{ssss}", "cmd", "show", "object", args.positional[0]));
+	int rc = parse_one_arg("show", argc, argv,
+	                       "usage: rkctl show NAME [--json] [--socket PATH]  (rkctl list shows "
+	                       "the names)\n",
+	                       &args);
+	if (rc)
+		return rc;
+	json_t *answer = call_with(&args, "show", "object", args.positional[0]);
 	if (!answer)
 		return RKCTL_EXIT_FAILED;
 	json_t *object = json_object_get(answer, "object");
@@ -197,11 +223,8 @@ int rkctl_cmd_stats(int argc, char **argv)
 	json_t *answer = call(&args, "stats", request);
 	if (!answer)
 		return RKCTL_EXIT_FAILED;
-	if (args.json) {
-		print_json(answer);
-		json_decref(answer);
-		return RKCTL_EXIT_OK;
-	}
+	if (args.json)
+		return print_answer(answer);
 	printf("%-20s %-16s %10s %10s %9s %8s %10s\n", "OBJECT", "PROGRAM", "RUNS", "AVG_NS",
 	       "FAILURES", "LOST", "MEMORY");
 	size_t i, j;
@@ -243,30 +266,25 @@ int rkctl_cmd_stats(int argc, char **argv)
 int rkctl_cmd_load(int argc, char **argv)
 {
 	struct daemon_args args;
-	if (parse_args("load", argc, argv, 0, &args))
-		return RKCTL_EXIT_USAGE;
-	if (args.positional_count != 1) {
-		fprintf(stderr, "usage: rkctl load PATH.o [--json] [--socket PATH]\n");
-		return RKCTL_EXIT_USAGE;
-	}
+	int rc = parse_one_arg("load", argc, argv,
+	                       "usage: rkctl load PATH.o [--json] [--socket PATH]\n", &args);
+	if (rc)
+		return rc;
 	char path[PATH_MAX];
 	if (!realpath(args.positional[0], path)) {
 		fprintf(stderr, "rkctl load: %s: %s\n", args.positional[0], strerror(errno));
 		return RKCTL_EXIT_FAILED;
 	}
-	json_t *answer = call(&args, "load", json_pack("{ssss}", "cmd", "load", "path", path));
+	json_t *answer = call_with(&args, "load", "path", path);
 	if (!answer)
 		return RKCTL_EXIT_FAILED;
+	if (args.json)
+		return print_answer(answer);
 	json_t *object = json_object_get(answer, "object");
-	if (args.json) {
-		print_json(answer);
-	} else {
-		printf("loaded %s (version %" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
-		       " bytes)\n",
-		       str(object, "name"), num(object, "version"),
-		       num(json_object_get(object, "memory"), "used"));
-		print_programs(object, "    ");
-	}
+	printf("loaded %s (version %" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT " bytes)\n",
+	       str(object, "name"), num(object, "version"),
+	       num(json_object_get(object, "memory"), "used"));
+	print_programs(object, "    ");
 	json_decref(answer);
 	return RKCTL_EXIT_OK;
 }
@@ -274,24 +292,20 @@ int rkctl_cmd_load(int argc, char **argv)
 int rkctl_cmd_unload(int argc, char **argv)
 {
 	struct daemon_args args;
-	if (parse_args("unload", argc, argv, 0, &args))
-		return RKCTL_EXIT_USAGE;
-	if (args.positional_count != 1) {
-		fprintf(stderr, "usage: rkctl unload NAME [--json] [--socket PATH]  (rkctl list "
-		                "shows the names)\n");
-		return RKCTL_EXIT_USAGE;
-	}
-	json_t *answer = call(&args, "unload",
-	                      json_pack("{ssss}", "cmd", "unload", "object", args.positional[0]));
+	int rc = parse_one_arg("unload", argc, argv,
+	                       "usage: rkctl unload NAME [--json] [--socket PATH]  (rkctl list "
+	                       "shows the names)\n",
+	                       &args);
+	if (rc)
+		return rc;
+	json_t *answer = call_with(&args, "unload", "object", args.positional[0]);
 	if (!answer)
 		return RKCTL_EXIT_FAILED;
 	if (args.json)
-		print_json(answer);
-	else
-		printf("unloaded %s (%" JSON_INTEGER_FORMAT " bytes returned; rkd now holds %"
-		       JSON_INTEGER_FORMAT ")\n",
-		       args.positional[0], num(answer, "bytes_returned"),
-		       num(answer, "memory_charged"));
+		return print_answer(answer);
+	printf("unloaded %s (%" JSON_INTEGER_FORMAT " bytes returned; rkd now holds %"
+	       JSON_INTEGER_FORMAT ")\n",
+	       args.positional[0], num(answer, "bytes_returned"), num(answer, "memory_charged"));
 	json_decref(answer);
 	return RKCTL_EXIT_OK;
 }

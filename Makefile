@@ -149,6 +149,7 @@ include tests/bpf/bpf.mk
 include fuzz/jit_diff.mk
 -include tests/hooks/hooks.mk
 -include rkd/rkd.mk
+-include tests/hw/hw.mk
 -include bench/rkd_bench.mk
 # make bench also measures rkd end to end (needs root).
 bench: rkd-bench

@@ -1,0 +1,37 @@
+# The hardware-lab tests: rkd's kprobe/kretprobe hooks for real, in a QEMU
+# guest running Debian's stock 6.1 kernel (../shared/hwlab, read its README).
+# Included by the top-level Makefile (-include tests/hw/hw.mk).
+#
+#   make test-hw   build rkd, rkctl, the programs and the traced process, then
+#                  tests/hw/run.sh: hwlab's setup.sh (idempotent) and one guest
+#                  boot running tests/hw/kprobe.sh.  About 12 s once hwlab is set up (the guest boot is 2.5 s of it).
+#
+# RK_HW_OPTIONAL=1: exit 0 ("skipped") when ../shared/hwlab is absent;
+# RK_HWLAB=DIR: hwlab somewhere else.  hwlab's own knobs (HWLAB_DIR for its
+# cache, HWLAB_TIMEOUT, HWLAB_LOG, ...) pass through.
+
+# tests/hw/progs/NAME.bpf.c -> $(BUILD)/tests/hw/NAME.o, as a libbpf user
+# builds them; bpf_tracing.h's PT_REGS_*() need the traced arch, which is
+# the guest's (x86_64) as well as this build's.
+BPF_CLANG       ?= clang
+HW_MULTIARCH    := $(shell gcc -dumpmachine 2>/dev/null || $(CC) -dumpmachine)
+HW_TARGET_ARCH  := $(if $(findstring aarch64,$(HW_MULTIARCH)),arm64,x86)
+HW_BPF_CFLAGS   := -O2 -g -target bpf -mcpu=v3 -Iinclude -I/usr/include/$(HW_MULTIARCH) \
+	-D__TARGET_ARCH_$(HW_TARGET_ARCH) -Wall -Werror
+HW_BPF_SRCS     := $(wildcard tests/hw/progs/*.bpf.c)
+HW_BPF_OBJS     := $(patsubst tests/hw/progs/%.bpf.c,$(BUILD)/tests/hw/%.o,$(HW_BPF_SRCS))
+HW_OPENER       := $(BUILD)/tests/hw/hw-opener
+
+$(BUILD)/tests/hw/%.o: tests/hw/progs/%.bpf.c tests/hw/hw.mk $(wildcard include/rkbpf/*.h)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(HW_BPF_CFLAGS) -c $< -o $@
+
+# The process the guest test traces: plain, no sanitizers (it is traced, not tested).
+$(HW_OPENER): tests/hw/opener.c tests/hw/hw.mk
+	@mkdir -p $(dir $@)
+	$(CC) -D_DEFAULT_SOURCE -std=c11 $(WARNINGS) -O2 -g -o $@ $<
+
+.PHONY: test-hw test-hw-build
+test-hw-build: $(BUILD)/rkd $(RKCTL) $(HW_BPF_OBJS) $(HW_OPENER)
+test-hw: test-hw-build
+	tests/hw/run.sh $(BUILD)

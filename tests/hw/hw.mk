@@ -1,12 +1,14 @@
-# The hardware-lab tests: rkd's kprobe/kretprobe hooks for real, in a QEMU
-# guest running Debian's stock 6.1 kernel (../shared/hwlab, read its README).
+# The hardware-lab tests: rkd's hooks on real kernel drivers, in a QEMU guest
+# running Debian's stock 6.1 kernel (tests/hw/lab is hwlab: read its README).
+# One guest boot per tests/hw/guest/*.sh; programs in tests/hw/progs/, helper
+# executables (tests/hw/*.c) built into $(BUILD)/tests/hw/.
 # Included by the top-level Makefile (-include tests/hw/hw.mk).
 #
-#   make test-hw   build rkd, rkctl, the programs and the traced process, then
-#                  tests/hw/run.sh: hwlab's setup.sh (idempotent) and one guest
-#                  boot running tests/hw/kprobe.sh.  About 12 s once hwlab is set up (the guest boot is 2.5 s of it).
+#   make test-hw   build rkd, rkctl, the programs and the helpers, then
+#                  tests/hw/run.sh: hwlab's setup.sh (idempotent) and a guest
+#                  boot per test.  About 12 s a test once hwlab is set up.
 #
-# RK_HW_OPTIONAL=1: exit 0 ("skipped") when ../shared/hwlab is absent;
+# RK_HW_OPTIONAL=1: exit 0 ("skipped") when hwlab is absent;
 # RK_HWLAB=DIR: hwlab somewhere else.  hwlab's own knobs (HWLAB_DIR for its
 # cache, HWLAB_TIMEOUT, HWLAB_LOG, ...) pass through.
 

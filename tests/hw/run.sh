@@ -1,17 +1,18 @@
 #!/bin/bash
 # run.sh - the hardware-lab tests on the host: make sure hwlab is set up
-# (../shared/hwlab/setup.sh, idempotent: apt packages, Debian's 6.1 kernel,
-# simulator modules; about 1 s when already done, needs root), then boot one
-# QEMU guest that runs tests/hw/kprobe.sh against this build's rkd.
+# (tests/hw/lab/setup.sh, idempotent: apt packages, Debian's 6.1 kernel,
+# simulator modules; about 1 s when already done, needs root), then boot a
+# QEMU guest for each guest test (tests/hw/guest/*.sh) against this build.
 #
-#   tests/hw/run.sh [BUILD]      (default build; `make test-hw` builds first)
+#   tests/hw/run.sh [BUILD [GUEST_TEST...]]   (default build, every test;
+#                                              `make test-hw` builds first)
 #
-# env: RK_HWLAB     where hwlab is (default: ../shared/hwlab beside the repository)
+# env: RK_HWLAB     where hwlab is (default: tests/hw/lab, carried by the repository)
 #      RK_HW_OPTIONAL=1  when hwlab is absent, say so and exit 0 ("skipped");
 #                   without it, a missing hwlab is an error (exit 1)
 #      HWLAB_DIR, HWLAB_TIMEOUT, HWLAB_LOG, ...: hwlab's own (its README)
-# exit: 0 all passed or skipped; 1 setup failed or hwlab missing; else the
-#       guest test's code (124 guest timeout, 125 no exit code from the guest).
+# exit: 0 all passed or skipped; 1 setup failed, hwlab missing, or a guest
+#       test failed (each says its code: 124 guest timeout, 125 no exit code).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -36,7 +37,19 @@ fi
 hwlab=$(cd "$hwlab" && pwd)
 build=$(cd "$build" 2>/dev/null && pwd) || { echo "test-hw: no build directory ${1:-build}" >&2; exit 1; }
 
-need=("$build/rkd" "$build/rkctl" "$build/tests/hw/hw-opener")
+# Every guest test (tests/hw/guest/*.sh, or those named on the command line
+# after BUILD) boots its own guest and gets two arguments: BUILD (the build
+# directory, same absolute path in the guest) and the directory of the BPF
+# objects (tests/hw/progs/*.bpf.c, built into BUILD/tests/hw/).  Executables
+# built into BUILD/tests/hw/ go to the guest with their libraries.
+shift || true
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=("$here"/guest/*.sh)
+bins=("$build/rkd" "$build/rkctl")
+for b in "$build"/tests/hw/*; do
+	[ -f "$b" ] && [ -x "$b" ] && bins+=("$b")
+done
+need=("${bins[@]}")
 for p in "$here"/progs/*.bpf.c; do
 	need+=("$build/tests/hw/$(basename "$p" .bpf.c).o")
 done
@@ -57,14 +70,21 @@ grep '^hwlab: ready' "$setup_log"
 
 # The binaries keep their absolute paths in the guest (-b copies their
 # libraries too); the objects go to /rkhw/objs.
-objs=()
+args=()
+for b in "${bins[@]}"; do
+	args+=(-b "$b")
+done
 for p in "$here"/progs/*.bpf.c; do
 	n=$(basename "$p" .bpf.c)
-	objs+=(-f "$build/tests/hw/$n.o=/rkhw/objs/$n.o")
+	args+=(-f "$build/tests/hw/$n.o=/rkhw/objs/$n.o")
 done
-bash "$hwlab/run-in-guest.sh" -b "$build/rkd" -b "$build/rkctl" -b "$build/tests/hw/hw-opener" \
-	"${objs[@]}" "$here/kprobe.sh" "$build/rkd" "$build/rkctl" /rkhw/objs \
-	"$build/tests/hw/hw-opener"
-rc=$?
-echo "test-hw: kprobe.sh exit code $rc, $((SECONDS - t0)) s with setup"
-exit "$rc"
+status=0
+for t in "${tests[@]}"; do
+	t1=$SECONDS
+	bash "$hwlab/run-in-guest.sh" "${args[@]}" "$t" "$build" /rkhw/objs
+	rc=$?
+	echo "test-hw: $(basename "$t") exit code $rc, $((SECONDS - t1)) s"
+	[ $rc -eq 0 ] || status=1
+done
+echo "test-hw: ${#tests[@]} guest test(s), $((SECONDS - t0)) s with setup"
+exit "$status"

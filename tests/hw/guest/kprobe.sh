@@ -1,7 +1,7 @@
 # kprobe.sh - runs in the hwlab guest (busybox sh, Debian's 6.1 kernel, real
 # kprobes), started by tests/hw/run.sh:
 #
-#   kprobe.sh RKD RKCTL OBJDIR OPENER
+#   kprobe.sh BUILD OBJDIR      (every guest test gets these two; see run.sh)
 #
 # rkd --foreground on a programs dir holding
 #   hw_open_entry.o  kprobe/do_sys_openat2: a count per process, and for the
@@ -12,7 +12,7 @@
 #                    past the end, inside an instruction, blacklisted);
 # then the opener (tests/hw/opener.c) makes a known sequence of opens and the
 # checks compare, through rkctl, what the programs saw with what it did.
-RKD=$1 RKCTL=$2 OBJS=$3 OPENER=$4
+RKD=$1/rkd RKCTL=$1/rkctl OBJS=$2 OPENER=$1/tests/hw/hw-opener
 W=/tmp/rkhw
 SOCK=$W/rkd.sock
 COUNT=50      # successful open(FILE) of the opener

@@ -87,6 +87,23 @@ static void describe(struct rk_hook *hook)
 		format_period(spec->period_ns, period, sizeof(period));
 		snprintf(hook->description, sizeof(hook->description), "timer %s", period);
 		break;
+	case RK_HOOK_GPIO:
+		snprintf(hook->description, sizeof(hook->description), "gpio %s/%u/%s", spec->path,
+		         spec->line,
+		         spec->edge == RK_HOOK_EDGE_RISING    ? "rising"
+		         : spec->edge == RK_HOOK_EDGE_FALLING ? "falling"
+		                                              : "both");
+		break;
+	case RK_HOOK_IIO:
+		snprintf(hook->description, sizeof(hook->description), "iio %s", spec->path);
+		break;
+	case RK_HOOK_PWM:
+		snprintf(hook->description, sizeof(hook->description), "pwm %s/%u", spec->path,
+		         spec->line);
+		break;
+	case RK_HOOK_UIO:
+		snprintf(hook->description, sizeof(hook->description), "uio %s", spec->path);
+		break;
 	}
 }
 

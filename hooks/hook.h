@@ -32,6 +32,18 @@ enum rk_hook_kind {
 	RK_HOOK_KPROBE,
 	RK_HOOK_KRETPROBE,
 	RK_HOOK_TIMER,
+	/* The robot's own hardware (hook_gpio.c, hook_iio.c, hook_pwm.c, hook_uio.c). */
+	RK_HOOK_GPIO,            /* gpio/CHIP/LINE/EDGE: libgpiod 1.6 edge events */
+	RK_HOOK_IIO,             /* iio/DEVICE: libiio 0.24 buffered scans */
+	RK_HOOK_PWM,             /* pwm/CHIP/CHANNEL: the pwm/pwm_apply tracepoint */
+	RK_HOOK_UIO,             /* uio/DEVICE: /dev/uioN interrupts */
+};
+
+/* GPIO edges a hook waits for (rk_hook_spec.edge). */
+enum rk_hook_edge {
+	RK_HOOK_EDGE_RISING = 1,
+	RK_HOOK_EDGE_FALLING = 2,
+	RK_HOOK_EDGE_BOTH = 3,
 };
 
 #define RK_HOOK_SYMBOL_LEN 256
@@ -43,6 +55,13 @@ struct rk_hook_spec {
 	char symbol[RK_HOOK_SYMBOL_LEN];   /* uprobe/kprobe: function; tracepoint: "SYS/NAME" */
 	uint64_t offset;                   /* uprobe/kprobe: +OFF into the function */
 	uint64_t period_ns;                /* timer */
+	/*
+	 * Hardware hooks: path holds the chip or device as written (gpiochip0,
+	 * a label, iio:device0 or a device name, pwmchip0, uio0); line the GPIO
+	 * line or PWM channel; edge the GPIO edges.
+	 */
+	uint32_t line;
+	enum rk_hook_edge edge;
 };
 
 /*

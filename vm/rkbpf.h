@@ -585,6 +585,7 @@ extern const struct rk_ctx_desc rk_ctx_desc_data;
 /* Call depth and tail calls the verifier allows (and the interpreters enforce). */
 #define RK_VERIFY_MAX_CALL_DEPTH RK_MAX_CALL_FRAMES
 
+#define RK_VERIFIER_VERSION "rkbpf-verifier-1" /* bump when the rules change; see docs/signatures.md */
 /* A verifier message with a source line and register state fits in this. */
 #define RK_VERIFY_ERR_LEN 1024
 

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../include/rkbpf/rkbpf_hw.h"
+#include "../include/rkbpf/rkbpf_pwm.h"
+
 #if defined(__x86_64__)
 #include <asm/ptrace.h>
 #define RK_PT_REGS_NAME "struct pt_regs"
@@ -41,6 +44,24 @@ static const struct rk_ctx_desc ctx_desc_pt_regs = {
 	.size = RK_PT_REGS_SIZE,
 };
 #endif
+
+/* The hardware hooks' contexts (include/rkbpf/rkbpf_hw.h), read-only. */
+static const struct rk_ctx_desc ctx_desc_gpio = {
+	.name = "struct rk_gpio_event",
+	.size = (uint32_t)sizeof(struct rk_gpio_event),
+};
+static const struct rk_ctx_desc ctx_desc_iio = {
+	.name = "struct rk_iio_scan",
+	.size = (uint32_t)sizeof(struct rk_iio_scan),
+};
+static const struct rk_ctx_desc ctx_desc_pwm = {
+	.name = "struct rk_pwm_event",
+	.size = (uint32_t)sizeof(struct rk_pwm_event),
+};
+static const struct rk_ctx_desc ctx_desc_uio = {
+	.name = "struct rk_uio_event",
+	.size = (uint32_t)sizeof(struct rk_uio_event),
+};
 
 static int set_err(char *err, size_t err_len, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -312,6 +333,22 @@ int rk_ctx_desc_for_section(const char *section, struct rk_ctx_desc_buf *out, ch
 		               section);
 	if (is_kind(section, "timer"))
 		return 0; /* no context: r1 is a number */
+	if (is_kind(section, "gpio")) {
+		out->ctx = &ctx_desc_gpio;
+		return 0;
+	}
+	if (is_kind(section, "iio")) {
+		out->ctx = &ctx_desc_iio;
+		return 0;
+	}
+	if (is_kind(section, "uio")) {
+		out->ctx = &ctx_desc_uio;
+		return 0;
+	}
+	if (is_kind(section, "pwm")) {
+		out->ctx = &ctx_desc_pwm;   /* read-only, include/rkbpf/rkbpf_pwm.h */
+		return 0;
+	}
 	return set_err(err, err_len, -EINVAL,
 	               "\"%s\" is not a section rkBPF can attach; supported: %s",
 	               section, RK_CTX_DESC_SUPPORTED);

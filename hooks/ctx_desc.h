@@ -9,6 +9,8 @@
  *   tracepoint/SYS/NAME           the raw record as tracefs' format file lays
  *   tp/SYS/NAME                   it out, read-only
  *   timer/...                     no context: r1 is a number
+ *   gpio/..., iio/..., uio/...    struct rk_gpio_event, rk_iio_scan, rk_uio_event
+ *                                 (include/rkbpf/rkbpf_hw.h), read-only
  *
  * The one thing to know before changing it: a descriptor may point into the
  * struct rk_ctx_desc_buf it was built in (tracepoint names, --ctx-size
@@ -33,7 +35,7 @@
 /* A one-line summary of the sections rk_ctx_desc_for_section() knows, for messages. */
 #define RK_CTX_DESC_SUPPORTED \
 	"data, uprobe/..., uretprobe/..., kprobe/..., kretprobe/..., tracepoint/SYS/NAME " \
-	"(or tp/SYS/NAME), timer/..."
+	"(or tp/SYS/NAME), timer/..., gpio/..., iio/..., uio/..."
 
 struct rk_ctx_desc_buf {
 	/* The descriptor to pass in rk_verify_opts.ctx; NULL: no context. */

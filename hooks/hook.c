@@ -170,6 +170,18 @@ int rk_hook_open(const struct rk_hook_spec *spec, const struct rk_hook_opts *opt
 		case RK_HOOK_TIMER:
 			rc = rk_hook_timer_open(hook, err, err_len);
 			break;
+		case RK_HOOK_GPIO:
+			rc = rk_hook_gpio_open(hook, err, err_len);
+			break;
+		case RK_HOOK_IIO:
+			rc = rk_hook_iio_open(hook, err, err_len);
+			break;
+		case RK_HOOK_UIO:
+			rc = rk_hook_uio_open(hook, err, err_len);
+			break;
+		case RK_HOOK_PWM:
+			rc = rk_hook_pwm_open(hook, err, err_len);
+			break;
 		default:
 			rc = rk_hook_errf(err, err_len, -EINVAL, "rk_hook_open: unknown hook kind %d",
 			                  (int)spec->kind);
@@ -229,6 +241,8 @@ void rk_hook_close(struct rk_hook *hook)
 		return;
 	if (hook->started && hook->ops)
 		hook->ops->stop(hook);
+	if (hook->ops && hook->ops->close)
+		hook->ops->close(hook);
 	for (size_t i = 0; i < hook->fd_count; i++) {
 		if (hook->rings)
 			rk_perf_ring_unmap(&hook->rings[i]);

@@ -72,6 +72,9 @@ struct rk_hook_spec {
  *   tracepoint/SYS/NAME  tp/SYS/NAME
  *   kprobe/FUNC[+OFF]  kretprobe/FUNC
  *   timer/PERIOD  (10ms, 500us, 1s, 100000ns)
+ *   gpio/CHIP/LINE/EDGE  (EDGE rising, falling or both; CHIP gpiochipN, a
+ *                         label or /dev/gpiochipN)
+ *   iio/DEVICE  uio/DEVICE  (iio:deviceN, uioN, or the device's name)
  * 0, or -EINVAL with err naming the section and what is wrong with it.
  */
 int rk_hook_parse_section(const char *section, struct rk_hook_spec *spec, char *err,
@@ -130,6 +133,13 @@ int rk_hook_stop(struct rk_hook *hook);
 int rk_hook_drain(struct rk_hook *hook, int fd, rk_hook_event_fn fn, void *user);
 void rk_hook_get_stats(const struct rk_hook *hook, struct rk_hook_stats *stats);
 void rk_hook_close(struct rk_hook *hook);
+
+/*
+ * rk_sensor_last_timestamp: sensor N is iio:deviceN; the CLOCK_MONOTONIC
+ * time of its latest scan an iio/ hook of this process read.  0, or
+ * -ENOENT (no scan yet).
+ */
+int rk_hook_sensor_timestamp(uint32_t sensor, uint64_t *timestamp_ns);
 
 /* "uprobe /usr/bin/robot:motor_cmd", for messages and `rkctl list`. */
 const char *rk_hook_describe(const struct rk_hook *hook);

@@ -58,6 +58,8 @@ struct rk_hook_ops {
 	int (*stop)(struct rk_hook *hook);
 	/* fd_index: which of hook->fds is readable. */
 	int (*drain)(struct rk_hook *hook, size_t fd_index, rk_hook_event_fn fn, void *user);
+	/* Optional: free what the kind keeps in hook->priv (before hook.c closes the fds). */
+	void (*close)(struct rk_hook *hook);
 };
 
 /*
@@ -98,6 +100,9 @@ struct rk_hook {
 	char resolved_path[PATH_MAX];
 	uint32_t tracepoint_id;
 	uint32_t record_size;
+
+	/* Hardware kinds (hook_gpio.c, hook_iio.c, hook_uio.c): their own state, freed by ops->close. */
+	void *priv;
 };
 
 /* hook.c: format into err with the hook's description in front; returns rc. */
@@ -116,6 +121,18 @@ int rk_hook_uprobe_open(struct rk_hook *hook, char *err, size_t err_len);
 int rk_hook_tracepoint_open(struct rk_hook *hook, char *err, size_t err_len);
 int rk_hook_kprobe_open(struct rk_hook *hook, char *err, size_t err_len);
 int rk_hook_timer_open(struct rk_hook *hook, char *err, size_t err_len);
+int rk_hook_gpio_open(struct rk_hook *hook, char *err, size_t err_len);
+int rk_hook_iio_open(struct rk_hook *hook, char *err, size_t err_len);
+int rk_hook_uio_open(struct rk_hook *hook, char *err, size_t err_len);
+/* hook_pwm.c: the pwm/pwm_apply tracepoint, filtered to one channel. */
+int rk_hook_pwm_open(struct rk_hook *hook, char *err, size_t err_len);
+/*
+ * hook_iio.c: one IIO sample as its scan_element type says
+ * ([be|le]:[s|u]BITS/(8*bytes)>>SHIFT): host order, shifted, masked to
+ * bits, sign-extended to 64 bits when signed.
+ */
+uint64_t rk_iio_decode_sample(const void *src, unsigned bytes, unsigned bits, unsigned shift,
+                              int is_signed, int is_be);
 
 /* ---- hook_perf.c: a set of perf events, one ring each ----------------- */
 

@@ -26,9 +26,16 @@
 #define KPROBE_FORM "write kprobe/FUNC[+OFF], as in kprobe/do_sys_openat2"
 #define KRETPROBE_FORM "write kretprobe/FUNC, as in kretprobe/do_sys_openat2"
 #define TIMER_FORM "write timer/PERIOD with a unit ns, us, ms or s, as in timer/10ms"
+#define GPIO_FORM                                                                          \
+	"write gpio/CHIP/LINE/EDGE with EDGE rising, falling or both (CHIP: gpiochipN, its " \
+	"label or /dev/gpiochipN), as in gpio/gpiochip0/17/rising"
+#define IIO_FORM "write iio/DEVICE (iio:deviceN or the device's name), as in iio/iio:device0"
+#define UIO_FORM "write uio/DEVICE (uioN or the device's name), as in uio/uio0"
+#define PWM_FORM "write pwm/CHIP/CHANNEL (CHIP as /sys/class/pwm lists it), as in pwm/pwmchip0/0"
 #define ALL_FORMS                                                                          \
 	"uprobe/PATH:SYMBOL[+OFF], uretprobe/PATH:SYMBOL, tracepoint/SYS/NAME (or "        \
-	"tp/SYS/NAME), kprobe/FUNC[+OFF], kretprobe/FUNC, timer/PERIOD"
+	"tp/SYS/NAME), kprobe/FUNC[+OFF], kretprobe/FUNC, timer/PERIOD, "                  \
+	"gpio/CHIP/LINE/EDGE, iio/DEVICE, uio/DEVICE, pwm/CHIP/CHANNEL"
 
 /* Shorter periods would expire faster than a loop can drain a timerfd. */
 #define TIMER_MIN_NS 1000ull
@@ -283,6 +290,101 @@ static int parse_timer(const char *section, const char *rest, struct rk_hook_spe
 	return 0;
 }
 
+/* Device and chip names: sysfs names, labels, /dev paths. */
+static int is_device_char(char c)
+{
+	return is_ident_char(c) || c == '-' || c == '.' || c == ':' || c == '/';
+}
+
+/* The DEVICE of iio/DEVICE, uio/DEVICE, the CHIP of gpio/...: into spec->path. */
+static int parse_device(const char *section, const char *text, size_t len, const char *what,
+                        const char *form, struct rk_hook_spec *spec, char *err, size_t err_len)
+{
+	if (len == 0)
+		return fail(err, err_len, section, "no %s; %s", what, form);
+	if (len >= 256)
+		return fail(err, err_len, section, "%s is %zu characters, longer than 255", what, len);
+	const char *bad = bad_char(text, len, is_device_char);
+	if (bad)
+		return fail(err, err_len, section,
+		            "%s \"%.*s\" has a '%c'; a %s is letters, digits, '_', '-', '.', ':' "
+		            "and '/'",
+		            what, (int)len, text, *bad, what);
+	memcpy(spec->path, text, len);
+	spec->path[len] = '\0';
+	return 0;
+}
+
+/* gpio/CHIP/LINE/EDGE: CHIP may hold '/' (/dev/gpiochip0), LINE and EDGE do not. */
+static int parse_gpio(const char *section, const char *rest, struct rk_hook_spec *spec,
+                      char *err, size_t err_len)
+{
+	spec->kind = RK_HOOK_GPIO;
+	if (!*rest)
+		return fail(err, err_len, section, "no CHIP/LINE/EDGE; %s", GPIO_FORM);
+	const char *edge = strrchr(rest, '/');
+	if (!edge)
+		return fail(err, err_len, section, "no /LINE/EDGE after \"%s\"; %s", rest, GPIO_FORM);
+	const char *line = edge;
+	while (line > rest && line[-1] != '/')
+		line--;
+	if (line == rest)
+		return fail(err, err_len, section, "\"%s\" is not CHIP/LINE/EDGE (EDGE is required); %s",
+		            rest, GPIO_FORM);
+	edge++;
+	static const struct {
+		const char *name;
+		enum rk_hook_edge edge;
+	} edges[] = {{"rising", RK_HOOK_EDGE_RISING},
+	             {"falling", RK_HOOK_EDGE_FALLING},
+	             {"both", RK_HOOK_EDGE_BOTH}};
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		if (strcmp(edge, edges[i].name) == 0)
+			spec->edge = edges[i].edge;
+	if (!spec->edge)
+		return fail(err, err_len, section, "EDGE \"%s\" is not rising, falling or both; %s",
+		            edge, GPIO_FORM);
+	size_t line_len = (size_t)(edge - 1 - line);
+	uint64_t number;
+	if (line_len == 0 || parse_number(line, line_len, &number) || number > UINT32_MAX)
+		return fail(err, err_len, section, "LINE \"%.*s\" is not a line number; %s",
+		            (int)line_len, line, GPIO_FORM);
+	spec->line = (uint32_t)number;
+	return parse_device(section, rest, (size_t)(line - 1 - rest), "CHIP", GPIO_FORM, spec, err,
+	                    err_len);
+}
+
+/* iio/DEVICE, uio/DEVICE. */
+static int parse_named_device(const char *section, const char *rest, enum rk_hook_kind kind,
+                              const char *form, struct rk_hook_spec *spec, char *err,
+                              size_t err_len)
+{
+	spec->kind = kind;
+	return parse_device(section, rest, strlen(rest), "DEVICE", form, spec, err, err_len);
+}
+
+/* pwm/CHIP/CHANNEL: CHIP is a sysfs name (pwmchipN), CHANNEL a number. */
+static int parse_pwm(const char *section, const char *rest, struct rk_hook_spec *spec,
+                     char *err, size_t err_len)
+{
+	spec->kind = RK_HOOK_PWM;
+	if (!*rest)
+		return fail(err, err_len, section, "no CHIP/CHANNEL; %s", PWM_FORM);
+	const char *slash = strchr(rest, '/');
+	if (!slash)
+		return fail(err, err_len, section, "no /CHANNEL after \"%s\"; %s", rest, PWM_FORM);
+	if (strchr(slash + 1, '/'))
+		return fail(err, err_len, section, "more than CHIP/CHANNEL; %s", PWM_FORM);
+	uint64_t number;
+	if (!slash[1] || parse_number(slash + 1, strlen(slash + 1), &number) ||
+	    number > UINT32_MAX)
+		return fail(err, err_len, section, "CHANNEL \"%s\" is not a channel number; %s",
+		            slash + 1, PWM_FORM);
+	spec->line = (uint32_t)number;
+	return parse_device(section, rest, (size_t)(slash - rest), "CHIP", PWM_FORM, spec, err,
+	                    err_len);
+}
+
 /* section starts with "kind/": what follows, else NULL. */
 static const char *after_kind(const char *section, const char *kind)
 {
@@ -310,7 +412,9 @@ int rk_hook_parse_section(const char *section, struct rk_hook_spec *spec, char *
 	} bare[] = {{"uprobe", UPROBE_FORM},         {"uretprobe", URETPROBE_FORM},
 	            {"tracepoint", TRACEPOINT_FORM}, {"tp", TRACEPOINT_FORM},
 	            {"kprobe", KPROBE_FORM},         {"kretprobe", KRETPROBE_FORM},
-	            {"timer", TIMER_FORM}};
+	            {"timer", TIMER_FORM},           {"gpio", GPIO_FORM},
+	            {"iio", IIO_FORM},               {"uio", UIO_FORM},
+	            {"pwm", PWM_FORM}};
 	const char *rest;
 	if ((rest = after_kind(section, "uprobe")))
 		return parse_uprobe(section, rest, 0, spec, err, err_len);
@@ -324,6 +428,14 @@ int rk_hook_parse_section(const char *section, struct rk_hook_spec *spec, char *
 		return parse_kprobe(section, rest, 1, spec, err, err_len);
 	if ((rest = after_kind(section, "timer")))
 		return parse_timer(section, rest, spec, err, err_len);
+	if ((rest = after_kind(section, "gpio")))
+		return parse_gpio(section, rest, spec, err, err_len);
+	if ((rest = after_kind(section, "iio")))
+		return parse_named_device(section, rest, RK_HOOK_IIO, IIO_FORM, spec, err, err_len);
+	if ((rest = after_kind(section, "uio")))
+		return parse_named_device(section, rest, RK_HOOK_UIO, UIO_FORM, spec, err, err_len);
+	if ((rest = after_kind(section, "pwm")))
+		return parse_pwm(section, rest, spec, err, err_len);
 	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++)
 		if (strcmp(section, bare[i].kind) == 0)
 			return fail(err, err_len, section, "no attach point after \"%s\"; %s",

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "estop.h"
 #include "map_codec.h"
 #include "programs.h"
 
@@ -100,6 +101,16 @@ static json_t *object_json(const struct rkd_object *object, bool details)
 	json_object_set_new(json, "memory", memory_json(object));
 	if (object->note[0])
 		set_string(json, "maps_on_swap", object->note);
+	json_t *signature = json_object();
+	json_object_set_new(signature, "checked", json_boolean(object->signature_checked));
+	if (object->signature_checked) {
+		set_string(signature, "key", object->key_id);
+		set_string(signature, "role", rk_key_role_name(object->key_role));
+		json_object_set_new(signature, "seq", json_integer((json_int_t)object->seq));
+	}
+	/* "attestation": rk_verify() never ran here; the signed verdict was trusted. */
+	set_string(signature, "verified_by", object->attested ? "attestation" : "rkd");
+	json_object_set_new(json, "signature", signature);
 	json_t *progs = json_array();
 	for (size_t i = 0; i < object->prog_count; i++)
 		json_array_append_new(progs, prog_json(&object->progs[i], details));
@@ -535,6 +546,34 @@ static int cmd_tail(struct cmd *cmd)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- */
+/* The emergency stop (estop.c)                                     */
+/* ---------------------------------------------------------------- */
+
+static int cmd_estop_status(struct cmd *cmd)
+{
+	json_object_set_new(cmd->answer, "estop", rkd_estop_status_json());
+	return 0;
+}
+
+static int cmd_estop_reset(struct cmd *cmd)
+{
+	if (rkd_estop_count() == 0) {
+		snprintf(cmd->err, sizeof(cmd->err),
+		         "estop reset: no actuators are configured ([actuator NAME] in rkd.conf)");
+		return -ENOENT;
+	}
+	json_t *before = rkd_estop_status_json();
+	bool was = json_is_true(json_object_get(before, "tripped"));
+	json_decref(before);
+	int rc = rkd_estop_reset(cmd->daemon, cmd->err, sizeof(cmd->err));
+	if (rc)
+		return rc;
+	json_object_set_new(cmd->answer, "was_tripped", json_boolean(was));
+	json_object_set_new(cmd->answer, "estop", rkd_estop_status_json());
+	return 0;
+}
+
 struct handler {
 	const char *name;
 	int (*run)(struct cmd *cmd);
@@ -545,6 +584,7 @@ static const struct handler handlers[] = {
 	{"stats", cmd_stats},       {"tail", cmd_tail},         {"map.list", cmd_map_list},
 	{"map.dump", cmd_map_dump}, {"map.get", cmd_map_get},   {"load", cmd_load},
 	{"unload", cmd_unload},     {"map.set", cmd_map_set},   {"map.delete", cmd_map_delete},
+	{"estop.status", cmd_estop_status}, {"estop.reset", cmd_estop_reset},
 };
 
 json_t *rkd_command_run(struct rkd_daemon *daemon, const struct rkd_request *req,

@@ -27,7 +27,12 @@
 #define CONFIG_TAIL_MAX (64u * 1024 * 1024)
 
 #define CONFIG_KNOWN_KEYS \
-	"programs_dir, socket, access_group, admin_group, budget_bytes, jit, tail_buffer_bytes"
+	"programs_dir, socket, socket_mode, access_group, admin_group, budget_bytes, jit, " \
+	"tail_buffer_bytes, require_signature, trusted_keys_dir, trust_attestation, board_id, " \
+	"state_dir, drop_capabilities"
+/* Board ids are written into signatures: the same characters as signature.h allows. */
+#define CONFIG_BOARD_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-+"
 
 struct config_parse {
 	const char *name;           /* the file, for messages */
@@ -36,6 +41,7 @@ struct config_parse {
 	const char *text;
 	FILE *file;
 	int line;                   /* the line the handler is looking at */
+	int section_line;           /* the line of the last [section] header */
 	int error_line;             /* 0: no error recorded */
 	char *err;
 	size_t err_len;
@@ -49,6 +55,12 @@ void rkd_config_defaults(struct rkd_config *config)
 	config->budget_bytes = RK_DEFAULT_BUDGET;
 	config->jit = true;
 	config->tail_buffer_bytes = RKD_DEFAULT_TAIL_BUFFER;
+	config->estop.heartbeat_ms = RKD_DEFAULT_HEARTBEAT_MS;
+	config->socket_mode = RKD_DEFAULT_SOCKET_MODE;
+	snprintf(config->trusted_keys_dir, sizeof(config->trusted_keys_dir), "%s",
+	         RKD_DEFAULT_TRUSTED_KEYS_DIR);
+	snprintf(config->state_dir, sizeof(config->state_dir), "%s", RKD_DEFAULT_STATE_DIR);
+	config->drop_capabilities = true;
 }
 
 static void fail(struct config_parse *parse, const char *key, const char *fmt, ...)
@@ -138,14 +150,216 @@ static int parse_group(struct config_parse *parse, const char *key, const char *
 	return 0;
 }
 
+/* ---- the emergency stop: [actuator NAME] and [estop] ---------------- */
+
+#define ACTUATOR_PWM_KEYS "type, chip, channel, bit, safe, safe_duty_ns"
+#define ACTUATOR_GPIO_KEYS "type, chip, line, bit, safe_level"
+#define ESTOP_KEYS "heartbeat, heartbeat_ms"
+#define HEARTBEAT_MS_MIN 1u
+#define HEARTBEAT_MS_MAX 60000u
+
+/* A decimal number up to max: 0 or -EINVAL. */
+static int parse_uint(const char *value, unsigned long long max, unsigned long long *out)
+{
+	if (!isdigit((unsigned char)value[0]))
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long number = strtoull(value, &end, 10);
+	if (errno || *end || number > max)
+		return -EINVAL;
+	*out = number;
+	return 0;
+}
+
+static struct rkd_actuator *actuator_for(struct config_parse *parse, const char *name,
+                                         const char *key)
+{
+	struct rkd_estop_config *estop = &parse->config->estop;
+	for (size_t i = 0; i < estop->count; i++) {
+		if (strcmp(estop->actuators[i].name, name) != 0)
+			continue;
+		if (estop->actuators[i].section_line != parse->section_line) {
+			fail(parse, key, "[actuator %s] is declared twice (first at line %d); give "
+			                 "each actuator one section",
+			     name, estop->actuators[i].section_line);
+			return NULL;
+		}
+		return &estop->actuators[i];
+	}
+	if (!*name || strlen(name) >= RKD_ACTUATOR_NAME_LEN || strchr(name, ' ')) {
+		fail(parse, key, "[actuator %s]: an actuator's name is one word of 1..%d characters",
+		     name, RKD_ACTUATOR_NAME_LEN - 1);
+		return NULL;
+	}
+	if (estop->count == RKD_MAX_ACTUATORS) {
+		fail(parse, key, "[actuator %s]: more than %d actuators", name, RKD_MAX_ACTUATORS);
+		return NULL;
+	}
+	struct rkd_actuator *actuator = &estop->actuators[estop->count];
+	memset(actuator, 0, sizeof(*actuator));
+	snprintf(actuator->name, sizeof(actuator->name), "%s", name);
+	actuator->section_line = parse->section_line ? parse->section_line : parse->line;
+	actuator->bit = (unsigned)estop->count;
+	actuator->safe_level = -1;
+	estop->count++;
+	return actuator;
+}
+
+static int handle_actuator_key(struct config_parse *parse, const char *name, const char *key,
+                               const char *value)
+{
+	struct rkd_actuator *a = actuator_for(parse, name, key);
+	if (!a)
+		return 0;
+	unsigned long long number;
+	if (strcmp(key, "type") == 0) {
+		if (strcmp(value, "pwm") == 0)
+			a->type = RKD_ACTUATOR_PWM;
+		else if (strcmp(value, "gpio") == 0)
+			a->type = RKD_ACTUATOR_GPIO;
+		else
+			return fail(parse, key, "wants pwm or gpio, got '%s'", value), 0;
+		a->type_line = parse->line;
+	} else if (strcmp(key, "chip") == 0) {
+		if (!*value || strlen(value) >= sizeof(a->chip))
+			return fail(parse, key, "wants a chip name (pwmchip0, gpiochip1, or a GPIO chip's "
+			                        "label) of 1..%zu characters, got '%s'",
+			            sizeof(a->chip) - 1, value), 0;
+		snprintf(a->chip, sizeof(a->chip), "%s", value);
+		a->chip_line = parse->line;
+	} else if (strcmp(key, "channel") == 0 || strcmp(key, "line") == 0) {
+		if (parse_uint(value, 65535, &number))
+			return fail(parse, key, "wants a %s number (0, 1, ...), got '%s'",
+			            strcmp(key, "line") == 0 ? "GPIO line" : "PWM channel", value), 0;
+		a->channel = (unsigned)number;
+		a->channel_line = parse->line;
+	} else if (strcmp(key, "bit") == 0) {
+		if (parse_uint(value, 63, &number))
+			return fail(parse, key, "wants the actuator's bit in rk_emergency_stop(mask), "
+			                        "0..63, got '%s'",
+			            value), 0;
+		a->bit = (unsigned)number;
+		a->bit_line = parse->line;
+	} else if (strcmp(key, "safe") == 0) {
+		if (strcmp(value, "disable") != 0)
+			return fail(parse, key, "wants disable (or give safe_duty_ns = N), got '%s'",
+			            value), 0;
+		a->safe_disable = true;
+		a->safe_line = parse->line;
+	} else if (strcmp(key, "safe_duty_ns") == 0) {
+		if (parse_uint(value, UINT32_MAX * 1000ull, &number))
+			return fail(parse, key, "wants a duty cycle in ns (0, 1500000, ...), got '%s'",
+			            value), 0;
+		a->has_safe_duty = true;
+		a->safe_duty_ns = number;
+		a->safe_line = parse->line;
+	} else if (strcmp(key, "safe_level") == 0) {
+		if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
+			return fail(parse, key, "wants 0 or 1 (the level that makes the robot safe), "
+			                        "got '%s'",
+			            value), 0;
+		a->safe_level = value[0] - '0';
+		a->safe_line = parse->line;
+	} else {
+		return fail(parse, key, "unknown key in [actuator %s]; a pwm actuator takes "
+		                        ACTUATOR_PWM_KEYS ", a gpio actuator " ACTUATOR_GPIO_KEYS,
+		            name), 0;
+	}
+	/* Keys of the other type are caught at once when the type came first. */
+	if (a->type == RKD_ACTUATOR_GPIO && (a->safe_disable || a->has_safe_duty))
+		return fail(parse, key, "[actuator %s] is a gpio actuator: it takes safe_level = 0|1, "
+		                        "not safe/safe_duty_ns",
+		            name), 0;
+	if (a->type == RKD_ACTUATOR_PWM && a->safe_level >= 0)
+		return fail(parse, key, "[actuator %s] is a pwm actuator: it takes safe = disable or "
+		                        "safe_duty_ns = N, not safe_level",
+		            name), 0;
+	if (a->safe_disable && a->has_safe_duty)
+		return fail(parse, key, "[actuator %s]: give safe = disable or safe_duty_ns = N, not "
+		                        "both",
+		            name), 0;
+	return 1;
+}
+
+static int handle_estop_key(struct config_parse *parse, const char *key, const char *value)
+{
+	struct rkd_estop_config *estop = &parse->config->estop;
+	unsigned long long number;
+	if (strcmp(key, "heartbeat") == 0) {
+		if (strlen(value) >= sizeof(estop->heartbeat_path) || (*value && value[0] != '/'))
+			return fail(parse, key, "wants the absolute path of rk_estop's heartbeat file "
+			                        "(/sys/kernel/rk_estop/heartbeat), or nothing, got '%s'",
+			            value), 0;
+		snprintf(estop->heartbeat_path, sizeof(estop->heartbeat_path), "%s", value);
+		estop->heartbeat_line = parse->line;
+	} else if (strcmp(key, "heartbeat_ms") == 0) {
+		if (parse_uint(value, HEARTBEAT_MS_MAX, &number) || number < HEARTBEAT_MS_MIN)
+			return fail(parse, key, "wants a period in ms from %u to %u, got '%s'",
+			            HEARTBEAT_MS_MIN, HEARTBEAT_MS_MAX, value), 0;
+		estop->heartbeat_ms = (unsigned)number;
+	} else {
+		return fail(parse, key, "unknown key in [estop]; it knows " ESTOP_KEYS), 0;
+	}
+	return 1;
+}
+
+/* After the last line: what each actuator lacks, at its section's line. */
+static void check_actuators(struct config_parse *parse)
+{
+	struct rkd_estop_config *estop = &parse->config->estop;
+	for (size_t i = 0; i < estop->count && !parse->error_line; i++) {
+		struct rkd_actuator *a = &estop->actuators[i];
+		parse->line = a->section_line;
+		if (a->type == RKD_ACTUATOR_NONE) {
+			fail(parse, "type", "[actuator %s] has no type; add type = pwm or type = gpio",
+			     a->name);
+		} else if (!a->chip_line) {
+			fail(parse, "chip", "[actuator %s] has no chip; add chip = %s", a->name,
+			     a->type == RKD_ACTUATOR_PWM ? "pwmchip0 (as in /sys/class/pwm)"
+			                                 : "gpiochip0 (or the chip's label)");
+		} else if (!a->channel_line) {
+			fail(parse, a->type == RKD_ACTUATOR_PWM ? "channel" : "line",
+			     "[actuator %s] has no %s; add %s = N", a->name,
+			     a->type == RKD_ACTUATOR_PWM ? "channel" : "line",
+			     a->type == RKD_ACTUATOR_PWM ? "channel" : "line");
+		} else if (a->type == RKD_ACTUATOR_PWM && !a->safe_disable && !a->has_safe_duty) {
+			fail(parse, "safe", "[actuator %s] does not say what is safe; add safe = disable "
+			                    "or safe_duty_ns = N",
+			     a->name);
+		} else if (a->type == RKD_ACTUATOR_GPIO && a->safe_level < 0) {
+			fail(parse, "safe_level", "[actuator %s] does not say what is safe; add "
+			                          "safe_level = 0 or 1",
+			     a->name);
+		}
+		for (size_t j = 0; j < i && !parse->error_line; j++) {
+			if (estop->actuators[j].bit != a->bit)
+				continue;
+			parse->line = a->bit_line ? a->bit_line : a->section_line;
+			fail(parse, "bit", "[actuator %s] has bit %u, as [actuator %s] (line %d); give "
+			                   "each actuator its own bit",
+			     a->name, a->bit, estop->actuators[j].name, estop->actuators[j].section_line);
+		}
+	}
+}
+
 static int handle_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct config_parse *parse = user;
 	struct rkd_config *config = parse->config;
 	if (parse->error_line)
 		return 1; /* only the first error is reported */
+	if (strncmp(section, "actuator", strlen("actuator")) == 0 &&
+	    (section[strlen("actuator")] == ' ' || section[strlen("actuator")] == '\0'))
+		return handle_actuator_key(parse, section + strlen("actuator") +
+		                                          (section[strlen("actuator")] == ' '),
+		                           key, value);
+	if (strcmp(section, "estop") == 0)
+		return handle_estop_key(parse, key, value);
 	if (section[0] && strcmp(section, "rkd") != 0) {
-		fail(parse, key, "in unknown section [%s]; rkd.conf has one section, [rkd]", section);
+		fail(parse, key, "in unknown section [%s]; rkd.conf has the sections [rkd], [estop] "
+		                 "and [actuator NAME]",
+		     section);
 		return 0;
 	}
 	if (strcmp(key, "programs_dir") == 0) {
@@ -188,11 +402,43 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 			return 0;
 		}
 		config->tail_buffer_bytes = bytes;
-	} else if (strcmp(key, "jit") == 0) {
-		if (parse_bool(value, &config->jit)) {
+	} else if (strcmp(key, "jit") == 0 || strcmp(key, "require_signature") == 0 ||
+	           strcmp(key, "trust_attestation") == 0 ||
+	           strcmp(key, "drop_capabilities") == 0) {
+		bool *flag = strcmp(key, "jit") == 0                 ? &config->jit
+		             : strcmp(key, "require_signature") == 0 ? &config->require_signature
+		             : strcmp(key, "trust_attestation") == 0 ? &config->trust_attestation
+		                                                     : &config->drop_capabilities;
+		if (parse_bool(value, flag)) {
 			fail(parse, key, "wants on or off, got '%s'", value);
 			return 0;
 		}
+	} else if (strcmp(key, "trusted_keys_dir") == 0 || strcmp(key, "state_dir") == 0) {
+		char *dir = strcmp(key, "state_dir") == 0 ? config->state_dir
+		                                          : config->trusted_keys_dir;
+		if (value[0] != '/' || strlen(value) >= PATH_MAX) {
+			fail(parse, key, "wants an absolute directory path, got '%s'", value);
+			return 0;
+		}
+		snprintf(dir, PATH_MAX, "%s", value);
+	} else if (strcmp(key, "board_id") == 0) {
+		if (strlen(value) >= sizeof(config->board_id) ||
+		    strspn(value, CONFIG_BOARD_CHARS) != strlen(value)) {
+			fail(parse, key, "wants at most %zu of A-Z a-z 0-9 _ . - + (empty: none), got '%s'",
+			     sizeof(config->board_id) - 1, value);
+			return 0;
+		}
+		snprintf(config->board_id, sizeof(config->board_id), "%s", value);
+	} else if (strcmp(key, "socket_mode") == 0) {
+		char *end;
+		unsigned long mode = strtoul(value, &end, 8);
+		if (!*value || *end || value[0] == '-' || value[0] == '+' || mode > 0777 ||
+		    (mode & 0600) != 0600) {
+			fail(parse, key, "wants an octal mode from 0600 to 0777 that lets root read "
+			                 "and write, got '%s'", value);
+			return 0;
+		}
+		config->socket_mode = (unsigned)mode;
 	} else {
 		fail(parse, key, "unknown key; rkd.conf knows " CONFIG_KNOWN_KEYS);
 		return 0;
@@ -235,6 +481,13 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	str[len] = '\0';
 	parse->line++;
+	{
+		const char *at = str;
+		while (*at == ' ' || *at == '\t')
+			at++;
+		if (*at == '[')
+			parse->section_line = parse->line;
+	}
 	if (too_long && !parse->error_line) {
 		parse->error_line = parse->line;
 		snprintf(parse->err, parse->err_len, "%s:%d: line longer than %d characters",
@@ -243,10 +496,29 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* Signature keys that only make sense together, checked once every line is read. */
+static int check_signature_keys(struct config_parse *parse)
+{
+	if (parse->config->trust_attestation && !parse->config->require_signature) {
+		snprintf(parse->err, parse->err_len,
+		         "%s: key 'trust_attestation': on needs require_signature = on (only a "
+		         "signed verdict can replace rkd's verifier)",
+		         parse->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int run_parse(struct config_parse *parse)
 {
+	snprintf(parse->config->estop.source, sizeof(parse->config->estop.source), "%s",
+	         parse->name);
 	int rc = ini_parse_stream(read_line, parse, handle_key, parse);
+	if (rc == 0 && !parse->error_line)
+		check_actuators(parse);
 	if (parse->error_line)
+		return -EINVAL;
+	if (rc == 0 && check_signature_keys(parse))
 		return -EINVAL;
 	if (rc > 0) {
 		snprintf(parse->err, parse->err_len,

@@ -528,10 +528,23 @@ int rkd_control_start(struct rkd_daemon *daemon, char *err, size_t err_len)
 	}
 	control->listening = true;
 	/*
-	 * Anyone may connect: access is decided per request from SO_PEERCRED, so
-	 * that a refused user gets a message saying why instead of EACCES.
+	 * By default anyone may connect: access is decided per request from
+	 * SO_PEERCRED, so that a refused user gets a message saying why instead
+	 * of EACCES.  socket_mode narrows that; the socket's group is then the
+	 * access_group (else the admin_group), so that those members still
+	 * connect.
 	 */
-	chmod(control->path, 0666);
+	const struct rkd_config *config = &daemon->config;
+	gid_t group = config->access_gid_valid ? config->access_gid
+	              : config->admin_gid_valid ? config->admin_gid
+	                                        : (gid_t)-1;
+	if ((group != (gid_t)-1 && chown(control->path, (uid_t)-1, group)) ||
+	    chmod(control->path, config->socket_mode)) {
+		int saved = errno;
+		snprintf(err, err_len, "socket %s: cannot set its group and mode %04o: %s",
+		         control->path, config->socket_mode, strerror(saved));
+		return -saved;
+	}
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 struct rkd_object;
 struct rkd_control;
 struct rkd_dropin;
+struct rkd_signing;
 
 struct rkd_daemon {
 	uv_loop_t *loop;
@@ -28,6 +29,7 @@ struct rkd_daemon {
 	struct rkd_object *objects;        /* loaded or failed, by name */
 	struct rkd_control *control;
 	struct rkd_dropin *dropin;
+	struct rkd_signing *signing;      /* NULL unless require_signature = on */
 	bool stopping;
 	uint64_t started_ns;
 	/* Objects whose handles are still closing: freed from their close callbacks. */

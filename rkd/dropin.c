@@ -3,6 +3,11 @@
  * (polled in the loop) for changes.  We use inotify directly rather than
  * uv_fs_event because only IN_CLOSE_WRITE says a file is complete;
  * IN_MODIFY fires halfway through a copy.
+ *
+ * Signatures (require_signature = on): NAME.o.sig arriving (closed after
+ * writing or moved in) reloads NAME.o when it exists, so the .o and its .sig
+ * may land in either order; removing a .sig changes nothing until the next
+ * load (docs/signatures.md, "Installing").
  */
 #define _GNU_SOURCE
 #include "dropin.h"
@@ -16,6 +21,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "../tools/common/signature.h"
 #include "programs.h"
 
 #define DROPIN_EVENT_BUF (64u * (sizeof(struct inotify_event) + NAME_MAX + 1))
@@ -33,6 +39,18 @@ static bool is_object_name(const char *name)
 {
 	size_t len = strlen(name);
 	return name[0] != '.' && len > 2 && strcmp(name + len - 2, ".o") == 0;
+}
+
+/* "NAME.o.sig" -> true with object "NAME.o". */
+static bool is_signature_name(const char *name, char *object, size_t object_len)
+{
+	size_t len = strlen(name), suffix_len = strlen(RK_SIG_SUFFIX);
+	if (len <= suffix_len || strcmp(name + len - suffix_len, RK_SIG_SUFFIX) != 0 ||
+	    len - suffix_len >= object_len)
+		return false;
+	memcpy(object, name, len - suffix_len);
+	object[len - suffix_len] = '\0';
+	return is_object_name(object);
 }
 
 static void load_one(struct rkd_daemon *daemon, const char *name)
@@ -97,6 +115,17 @@ static void on_inotify(uv_poll_t *handle, int status, int events)
 				rkd_log("warning", "programs_dir %s: inotify queue overflowed; some changes "
 				                   "may have been missed (touch the files to reload them)",
 				        daemon->config.programs_dir);
+				continue;
+			}
+			char object_name[NAME_MAX + 1], path[PATH_MAX];
+			if (event->len && daemon->config.require_signature &&
+			    (event->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) &&
+			    is_signature_name(event->name, object_name, sizeof(object_name))) {
+				/* A signature for an object already there: (re)load it now. */
+				if (snprintf(path, sizeof(path), "%s/%s", daemon->config.programs_dir,
+				             object_name) < (int)sizeof(path) &&
+				    access(path, F_OK) == 0)
+					load_one(daemon, object_name);
 				continue;
 			}
 			if (!event->len || !is_object_name(event->name))

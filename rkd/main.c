@@ -21,8 +21,11 @@
 #include "control.h"
 #include "daemon.h"
 #include "dropin.h"
+#include "estop.h"
 #include "kernel_btf.h"
+#include "privileges.h"
 #include "programs.h"
+#include "signing.h"
 
 #define RKD_EXIT_FAILED 1
 #define RKD_EXIT_USAGE 2
@@ -107,6 +110,25 @@ static void print_config(const struct rkd_config *config)
 	       config->programs_dir, config->socket_path, config->access_group,
 	       config->admin_group, config->budget_bytes, config->jit ? "on" : "off",
 	       config->tail_buffer_bytes);
+	printf("socket_mode = %04o\nrequire_signature = %s\ntrusted_keys_dir = %s\n"
+	       "trust_attestation = %s\nboard_id = %s\nstate_dir = %s\ndrop_capabilities = %s\n",
+	       config->socket_mode, config->require_signature ? "on" : "off",
+	       config->trusted_keys_dir, config->trust_attestation ? "on" : "off",
+	       config->board_id, config->state_dir, config->drop_capabilities ? "on" : "off");
+	const struct rkd_estop_config *estop = &config->estop;
+	if (estop->heartbeat_path[0])
+		printf("[estop] heartbeat = %s every %u ms\n", estop->heartbeat_path,
+		       estop->heartbeat_ms);
+	for (size_t i = 0; i < estop->count; i++) {
+		const struct rkd_actuator *a = &estop->actuators[i];
+		if (a->type == RKD_ACTUATOR_PWM)
+			printf("[actuator %s] pwm %s channel %u bit %u safe %s%.0llu\n", a->name, a->chip,
+			       a->channel, a->bit, a->has_safe_duty ? "duty_ns " : "disable",
+			       a->has_safe_duty ? a->safe_duty_ns : 0ull);
+		else
+			printf("[actuator %s] gpio %s line %u bit %u safe_level %d\n", a->name, a->chip,
+			       a->channel, a->bit, a->safe_level);
+	}
 }
 
 static uv_signal_t sigint_handle, sigterm_handle;
@@ -118,10 +140,12 @@ static void on_signal(uv_signal_t *handle, int signum)
 		return;
 	daemon->stopping = true;
 	rkd_log("info", "%s: stopping", strsignal(signum));
+	rkd_estop_stop();
 	rkd_dropin_stop(daemon);
 	rkd_control_stop(daemon);
 	rkd_objects_unload_all(daemon);
 	rkd_kernel_btf_close(daemon);
+	rkd_signing_stop(daemon);
 	uv_close((uv_handle_t *)&sigint_handle, NULL);
 	uv_close((uv_handle_t *)&sigterm_handle, NULL);
 }
@@ -138,6 +162,16 @@ int main(int argc, char **argv)
 		print_config(&rkd.config);
 		return 0;
 	}
+	char err[RKD_OBJECT_ERR_LEN];
+	/*
+	 * Before any program can call rk_emergency_stop, and before detaching (so
+	 * that the error reaches the terminal): an e-stop that cannot act refuses.
+	 */
+	if (rkd_estop_open(&rkd, err, sizeof(err))) {
+		fprintf(stderr, "rkd: %s; rkd does not start with an emergency stop that cannot act\n",
+		        err);
+		return RKD_EXIT_USAGE;
+	}
 	/* A client that disconnects mid-answer must not kill the rkd. */
 	signal(SIGPIPE, SIG_IGN);
 	if (!opts.foreground) {
@@ -152,11 +186,26 @@ int main(int argc, char **argv)
 	rkd_events_init(&rkd.events);
 	rkd_kernel_btf_init(&rkd);
 
-	char err[RKD_OBJECT_ERR_LEN];
+	if (rkd_estop_start(&rkd, err, sizeof(err))) {
+		rkd_log("error", "%s", err);
+		rkd_estop_close();
+		return RKD_EXIT_FAILED;
+	}
 	if (rkd_control_start(&rkd, err, sizeof(err))) {
 		rkd_log("error", "%s", err);
 		return RKD_EXIT_FAILED;
 	}
+	/* Start-up done as root; nothing is loaded before the capabilities are dropped. */
+	char kept[128];
+	if (rkd_signing_start(&rkd, err, sizeof(err)) ||
+	    rkd_drop_privileges(&rkd.config, kept, sizeof(kept), err, sizeof(err))) {
+		rkd_log("error", "%s", err);
+		rkd_control_stop(&rkd);
+		uv_run(rkd.loop, UV_RUN_DEFAULT);
+		return RKD_EXIT_FAILED;
+	}
+	rkd_log("info", "capabilities kept: %s%s", kept,
+	        rkd.config.drop_capabilities ? "; no_new_privs set" : "");
 	if (rkd_dropin_start(&rkd, err, sizeof(err))) {
 		rkd_log("error", "%s", err);
 		rkd_control_stop(&rkd);
@@ -177,6 +226,7 @@ int main(int argc, char **argv)
 
 	uv_run(rkd.loop, UV_RUN_DEFAULT);
 	uv_loop_close(rkd.loop);
+	rkd_estop_close();
 	rkd_log("info", "stopped");
 	return 0;
 }

@@ -9,13 +9,16 @@
 #include "programs.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/btf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../tools/common/file_io.h"
+#include "estop.h"
 #include "kernel_btf.h"
+#include "signing.h"
 
 /* The ring-buffer record type is found by name; see docs/rkd.md "Events". */
 #define RECORD_TYPE_NAME_LEN (RK_MAP_NAME_LEN + 16)
@@ -97,12 +100,36 @@ static int env_read_user(void *host, void *dst, size_t size, uint64_t user_addr)
 static int env_emergency_stop(void *host, const struct rk_prog *prog, uint64_t mask)
 {
 	struct rkd_prog *p = host;
+	/* The actuators first (estop.c: nothing allocates before they are safe). */
+	if (rkd_estop_count())
+		return rkd_estop_trip(p->object->daemon, p->object->name, rk_prog_name(prog), mask);
 	char message[128];
 	snprintf(message, sizeof(message),
 	         "%s asked for an emergency stop of actuators 0x%llx; no actuators are configured",
 	         rk_prog_name(prog), (unsigned long long)mask);
 	rkd_events_notice(&p->object->daemon->events, p->object->name, "emergency_stop", message);
 	return -ENOTSUP;
+}
+
+/* rk_sensor_last_timestamp(N): the latest scan of iio:deviceN (hooks/hook_iio.c). */
+static int env_sensor_timestamp(void *host, uint32_t sensor_id, uint64_t *timestamp_ns)
+{
+	(void)host;
+	return rk_hook_sensor_timestamp(sensor_id, timestamp_ns);
+}
+
+/*
+ * An iio/ program returned non-zero: the scan goes to the event stream, as a
+ * "ringbuf" record whose "map" is the section, decoded through the object's
+ * BTF of struct rk_iio_scan (include/rkbpf/rkbpf_hw.h) when it has one.
+ */
+static void forward_iio_scan(struct rkd_prog *p, const struct rk_hook_event *event)
+{
+	const struct rk_btf *btf = rk_obj_btf(p->object->obj);
+	int64_t type_id = btf ? rk_btf_find(btf, "rk_iio_scan", BTF_KIND_STRUCT) : 0;
+	rkd_events_ringbuf(&p->object->daemon->events, event->time_ns, p->object->name,
+	                   rk_prog_section(p->prog), btf, type_id > 0 ? (uint32_t)type_id : 0,
+	                   event->ctx, event->ctx_len);
 }
 
 static int on_record(void *fn_ctx, const void *data, size_t size)
@@ -143,6 +170,8 @@ static void on_hook_event(void *user, const struct rk_hook_event *event)
 		p->failures++;
 		snprintf(p->last_failure, sizeof(p->last_failure), "%s: %s",
 		         rk_stop_name(result.stop), result.message);
+	} else if (result.retval && strncmp(rk_prog_section(p->prog), "iio/", 4) == 0) {
+		forward_iio_scan(p, event);
 	}
 }
 
@@ -159,9 +188,18 @@ static void on_poll(uv_poll_t *handle, int status, int events)
 	if (uv_fileno((uv_handle_t *)handle, &fd) != 0)
 		return;
 	int rc = rk_hook_drain(p->hook, fd, on_hook_event, p);
-	if (rc < 0)
-		rkd_log("error", "%s: %s: %s: drain: %s", p->object->name, rk_prog_name(p->prog),
-		        rk_hook_describe(p->hook), strerror(-rc));
+	if (rc < 0) {
+		char message[512];
+		snprintf(message, sizeof(message), "%s: %s: %s%s", rk_prog_name(p->prog),
+		         rk_hook_describe(p->hook), strerror(-rc),
+		         rc == -ENODEV ? " (the device was removed; the program gets no more events)"
+		                       : "");
+		rkd_log("error", "%s: drain: %s", p->object->name, message);
+		rkd_events_notice(&p->object->daemon->events, p->object->name, "hook_error", message);
+		/* A device that went away stays away: stop polling it rather than spin. */
+		if (rc == -ENODEV)
+			uv_poll_stop(handle);
+	}
 	drain_ring_buffers(p->object);
 }
 
@@ -204,7 +242,8 @@ static int prepare_prog(struct rkd_object *object, struct rkd_prog *p, char *err
 
 	p->env = (struct rk_env){.host = p, .print = env_print, .perf_output = env_perf_output,
 	                         .read_user = env_read_user,
-	                         .emergency_stop = env_emergency_stop};
+	                         .emergency_stop = env_emergency_stop,
+	                         .sensor_timestamp = env_sensor_timestamp};
 	struct rk_hook_spec spec;
 	rc = rk_hook_parse_section(section, &spec, msg, sizeof(msg));
 	if (rc) {
@@ -216,14 +255,24 @@ static int prepare_prog(struct rkd_object *object, struct rkd_prog *p, char *err
 		PROG_FAIL("context");
 		return rc;
 	}
-	struct rk_verify_opts verify_opts = {.ctx = p->ctx.ctx};
-	struct rk_verify_result verified;
-	rc = rk_verify(p->prog, &verify_opts, &verified, msg, sizeof(msg));
-	if (rc) {
-		PROG_FAIL("rejected by the verifier");
-		return rc;
+	if (object->signed_verdict) {
+		/* trust_attestation: a trusted verifier key vouched for this program's verdict. */
+		p->insn_bound = rkd_signed_insn_bound(object->signed_verdict, rk_prog_name(p->prog));
+		if (!p->insn_bound) {
+			snprintf(msg, sizeof(msg), "the signed verdict does not list this program");
+			PROG_FAIL("attestation");
+			return -EPERM;
+		}
+	} else {
+		struct rk_verify_opts verify_opts = {.ctx = p->ctx.ctx};
+		struct rk_verify_result verified;
+		rc = rk_verify(p->prog, &verify_opts, &verified, msg, sizeof(msg));
+		if (rc) {
+			PROG_FAIL("rejected by the verifier");
+			return rc;
+		}
+		p->insn_bound = verified.insn_bound;
 	}
-	p->insn_bound = verified.insn_bound;
 	p->mode = RK_EXEC_FAST;
 	if (config->jit && rk_jit_arch()) {
 		rc = rk_prog_jit(p->prog, msg, sizeof(msg));
@@ -533,18 +582,42 @@ int rkd_object_load_file(struct rkd_daemon *daemon, const char *path, const char
 	}
 	uint8_t *data = NULL;
 	size_t len = 0;
+	struct rkd_signed signed_info = {0};
+	/* The bytes checked against the signature are the bytes loaded: read once. */
 	int rc = rk_file_read(path, &data, &len, err, err_len);
 	if (rc == 0)
+		rc = rkd_signing_check(daemon, path, name, data, len, &signed_info, err, err_len);
+	if (rc == 0) {
+		fresh->signed_verdict = signed_info.attested ? &signed_info : NULL;
 		rc = build_object(fresh, data, len, err, err_len);
+		fresh->signed_verdict = NULL;
+	}
 	free(data);
 	if (rc == 0) {
 		carry_maps(old, fresh);
 		rc = start_object(fresh, err, err_len);
 	}
+	/* Recorded only once the object runs: a refused object never raises the number. */
+	if (rc == 0)
+		rc = rkd_signing_commit(daemon, name, &signed_info, err, err_len);
 	if (rc) {
+		rkd_signed_free(&signed_info);
 		record_failure(daemon, old, fresh, err);
 		return rc;
 	}
+	if (signed_info.checked) {
+		fresh->signature_checked = true;
+		fresh->attested = signed_info.attested;
+		fresh->seq = signed_info.sig->seq;
+		fresh->key_role = signed_info.key.role;
+		rk_key_id_hex(signed_info.key.id, fresh->key_id);
+		rkd_log("info", "%s: signature good: key %s (%s), seq %" PRIu64 ", %s", fresh->name,
+		        fresh->key_id, rk_key_role_name(fresh->key_role), fresh->seq,
+		        fresh->attested ? "verifier skipped: verdict attested by a trusted verifier "
+		                          "key (trust_attestation = on)"
+		                        : "verified by rkd");
+	}
+	rkd_signed_free(&signed_info);
 	fresh->version = old && old->obj ? old->version + 1 : 1;
 	list_replace(daemon, old, fresh);
 	if (old)

@@ -21,6 +21,7 @@
 
 #include "../hooks/ctx_desc.h"
 #include "../hooks/hook.h"
+#include "../tools/common/signature.h"
 #include "daemon.h"
 #include "rkbpf.h"
 
@@ -75,6 +76,14 @@ struct rkd_object {
 	uint32_t *record_types;
 	uint64_t loaded_ns;                  /* CLOCK_MONOTONIC */
 	unsigned version;                    /* 1, then +1 per successful swap */
+	/* Signature policy (signing.h): what the running version was accepted on. */
+	bool signature_checked;
+	bool attested;                       /* loaded on a verifier key's verdict, not rk_verify */
+	uint64_t seq;
+	char key_id[RK_SIG_KEY_ID_HEX];
+	enum rk_key_role key_role;
+	/* While building: the signed verdict when attested, else NULL. */
+	const struct rkd_signed *signed_verdict;
 	size_t closes_pending;               /* poll handles still closing */
 };
 

@@ -19,10 +19,12 @@ static const struct rkd_command_info commands[] = {
 	{"map.list", RKD_ACCESS_READ, "object"},
 	{"map.dump", RKD_ACCESS_READ, "object, map"},
 	{"map.get", RKD_ACCESS_READ, "object, map, key | key_hex"},
+	{"estop.status", RKD_ACCESS_READ, ""},
 	{"load", RKD_ACCESS_ADMIN, "path"},
 	{"unload", RKD_ACCESS_ADMIN, "object"},
 	{"map.set", RKD_ACCESS_ADMIN, "object, map, key | key_hex, value | value_hex"},
 	{"map.delete", RKD_ACCESS_ADMIN, "object, map, key | key_hex"},
+	{"estop.reset", RKD_ACCESS_ADMIN, ""},
 };
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 

@@ -11,19 +11,26 @@
 
 RKD       := $(BUILD)/rkd
 RKD_SRCS  := $(wildcard rkd/*.c)
-RKD_LIBS  := -luv -ljansson -linih
+RKD_LIBS  := -luv -ljansson -linih -lsodium -lgpiod -liio
 
-$(RKD): $(call obj,$(RKD_SRCS) $(HOOKS_SRCS) tools/common/file_io.c) $(LIBRKBPF)
+$(RKD): $(call obj,$(RKD_SRCS) $(HOOKS_SRCS) tools/common/file_io.c tools/common/signature.c) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) $(RKD_LIBS)
 
 all: $(RKD)
 
 # rkctl's online commands use jansson.
 $(RKCTL): LDFLAGS_ALL += -ljansson
+# Signatures (tools/common/signature.c: Ed25519, BLAKE2b) are libsodium; every
+# binary that links tools/common/*.c needs it (docs/signatures.md).
+$(RKCTL) $(PLUGIN) $(TESTS): LDFLAGS_ALL += -lsodium
 
 # tests/unit/test_rkd_*.c test rkd's parsers inside rk-tests.
 $(TESTS): $(call obj,rkd/config.c rkd/protocol.c rkd/map_codec.c)
 $(TESTS): LDFLAGS_ALL += -ljansson -linih
+
+# The hardware hooks (hooks/hook_gpio.c, hook_iio.c) are linked wherever hooks/ is.
+$(RKCTL): LDFLAGS_ALL += -lgpiod -liio
+$(TESTS): LDFLAGS_ALL += -lgpiod -liio
 
 # BPF programs the end-to-end tests drop into rkd's programs_dir.
 RKD_TEST_BPF_SRCS := $(wildcard tests/rkd/progs/*.bpf.c)

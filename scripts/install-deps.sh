@@ -6,6 +6,7 @@ PACKAGES="
   build-essential make gcc clang llvm lld libclang-rt-14-dev
   libcriterion-dev libbpf-dev linux-libc-dev bpftool
   libuv1-dev libjansson-dev libinih-dev libelf-dev python3 jq
+  libsodium-dev libgpiod-dev libiio-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 "
 if [ "$(id -u)" -ne 0 ]; then

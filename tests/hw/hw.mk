@@ -33,7 +33,21 @@ $(HW_OPENER): tests/hw/opener.c tests/hw/hw.mk
 	@mkdir -p $(dir $@)
 	$(CC) -D_DEFAULT_SOURCE -std=c11 $(WARNINGS) -O2 -g -o $@ $<
 
-.PHONY: test-hw test-hw-build
-test-hw-build: $(BUILD)/rkd $(RKCTL) $(HW_BPF_OBJS) $(HW_OPENER)
+# kmod/rk_estop.ko, the fallback emergency stop, built with kbuild against the
+# guest kernel's headers (KDIR from hwlab's env.sh; hwlab's setup.sh installs
+# them when they are missing).  kbuild writes into M=, so it builds in
+# $(BUILD)/kmod; the .ko lands in $(BUILD)/tests/hw/ marked executable, which
+# is how run.sh passes files of that directory to the guest (same path there).
+HW_KMOD         := $(BUILD)/tests/hw/rk_estop.ko
+$(HW_KMOD): kmod/rk_estop.c kmod/Kbuild kmod/Makefile tests/hw/hw.mk
+	@mkdir -p $(dir $@)
+	kdir=$$(tests/hw/lab/env.sh KDIR) && \
+	{ [ -d "$$kdir" ] || bash tests/hw/lab/setup.sh >/dev/null; } && \
+	$(MAKE) -C kmod KDIR="$$kdir" OUT="$(abspath $(BUILD))/kmod" && \
+	install -m 755 $(BUILD)/kmod/rk_estop.ko $@
+
+.PHONY: test-hw test-hw-build kmod
+kmod: $(HW_KMOD)
+test-hw-build: $(BUILD)/rkd $(RKCTL) $(HW_BPF_OBJS) $(HW_OPENER) $(HW_KMOD)
 test-hw: test-hw-build
 	tests/hw/run.sh $(BUILD)

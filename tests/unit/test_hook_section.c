@@ -138,9 +138,9 @@ static const struct {
 	const char *message;
 } bad_sections[] = {
 	{"",
-	 "an empty section is not an attach point; write one of uprobe/PATH:SYMBOL[+OFF], uretprobe/PATH:SYMBOL, tracepoint/SYS/NAME (or tp/SYS/NAME), kprobe/FUNC[+OFF], kretprobe/FUNC, timer/PERIOD"},
+	 "an empty section is not an attach point; write one of uprobe/PATH:SYMBOL[+OFF], uretprobe/PATH:SYMBOL, tracepoint/SYS/NAME (or tp/SYS/NAME), kprobe/FUNC[+OFF], kretprobe/FUNC, timer/PERIOD, gpio/CHIP/LINE/EDGE, iio/DEVICE, uio/DEVICE, pwm/CHIP/CHANNEL"},
 	{"foo",
-	 "\"foo\": not an attach point rkBPF knows; write one of uprobe/PATH:SYMBOL[+OFF], uretprobe/PATH:SYMBOL, tracepoint/SYS/NAME (or tp/SYS/NAME), kprobe/FUNC[+OFF], kretprobe/FUNC, timer/PERIOD"},
+	 "\"foo\": not an attach point rkBPF knows; write one of uprobe/PATH:SYMBOL[+OFF], uretprobe/PATH:SYMBOL, tracepoint/SYS/NAME (or tp/SYS/NAME), kprobe/FUNC[+OFF], kretprobe/FUNC, timer/PERIOD, gpio/CHIP/LINE/EDGE, iio/DEVICE, uio/DEVICE, pwm/CHIP/CHANNEL"},
 	{"uprobe",
 	 "\"uprobe\": no attach point after \"uprobe\"; write uprobe/PATH:SYMBOL[+OFF] (PATH absolute or a library name), as in uprobe//usr/bin/robot:motor_cmd or uprobe/libc.so.6:malloc"},
 	{"uprobe/",
@@ -206,7 +206,7 @@ static const struct {
 	{"raw_tp/sched_switch",
 	 "\"raw_tp/sched_switch\": raw tracepoints are not supported yet; use tracepoint/SYS/NAME"},
 	{"uprobe.s//x:y",
-	 "\"uprobe.s//x:y\": not an attach point rkBPF knows; write one of uprobe/PATH:SYMBOL[+OFF], uretprobe/PATH:SYMBOL, tracepoint/SYS/NAME (or tp/SYS/NAME), kprobe/FUNC[+OFF], kretprobe/FUNC, timer/PERIOD"},
+	 "\"uprobe.s//x:y\": not an attach point rkBPF knows; write one of uprobe/PATH:SYMBOL[+OFF], uretprobe/PATH:SYMBOL, tracepoint/SYS/NAME (or tp/SYS/NAME), kprobe/FUNC[+OFF], kretprobe/FUNC, timer/PERIOD, gpio/CHIP/LINE/EDGE, iio/DEVICE, uio/DEVICE, pwm/CHIP/CHANNEL"},
 };
 
 Test(hook_section, every_bad_form_and_its_message)

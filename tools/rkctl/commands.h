@@ -24,6 +24,18 @@ int rkctl_cmd_list(int argc, char **argv);
 int rkctl_cmd_show(int argc, char **argv);
 int rkctl_cmd_stats(int argc, char **argv);
 int rkctl_cmd_tail(int argc, char **argv);
+/* cmd_sign.c: Ed25519 keys and detached signatures (docs/signatures.md). */
+int rkctl_cmd_keygen(int argc, char **argv);
+int rkctl_cmd_sign(int argc, char **argv);
+/*
+ * Verify every program of the object at path exactly as `rkctl verify`
+ * does (printing its lines); fill sig->progs with the accepted programs and
+ * their bounds.  Returns verify's exit status.
+ */
+struct rk_sig;
+int rkctl_verify_verdict(const char *path, const char *btf_path, struct rk_sig *sig);
+/* cmd_estop.c: rkd's emergency stop (status, reset). */
+int rkctl_cmd_estop(int argc, char **argv);
 /* map: offline (cmd_prog.c) for `map dump FILE.o`, else online. */
 int rkctl_cmd_map_any(int argc, char **argv);
 

@@ -29,7 +29,20 @@ static const struct rkctl_command commands[] = {
 	 "        or rejected with the source line, instruction and rule; every error says what\n"
 	 "        to do next.  --log: the verifier's state before each instruction; --json: an\n"
 	 "        array of objects.  Exit 0: all accepted, 1: one rejected, 2: usage or load\n"
-	 "        error, or a section without a known context"},
+	 "        error, or a section without a known context\n"
+	 "  rkctl verify --signature [--pubkey FILE | --keys DIR] [--arch ARCH] [--board ID] OBJ\n"
+	 "        also check OBJ.sig: trusted key, signature, object hash, arch, board, and that\n"
+	 "        the signed verdict still holds with this verifier"},
+	{"keygen", rkctl_cmd_keygen,
+	 "keygen --out DIR|PREFIX [--role signer|verifier]\n"
+	 "        make an Ed25519 key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub\n"
+	 "        (or DIR/KEYID.key and .pub); a verifier key's verdicts may be trusted by rkd\n"
+	 "        without re-verifying (trust_attestation)"},
+	{"sign", rkctl_cmd_sign,
+	 "sign --key SECRET OBJ [--seq N] [--board ID] [--arch ARCH] [--btf FILE]\n"
+	 "        verify OBJ as rkctl verify does and, when every program is accepted, write\n"
+	 "        OBJ.sig: its hash, the verdict, arch, sequence number (default: the old\n"
+	 "        OBJ.sig's + 1, else 1) and board, signed with the key"},
 	{"prog", rkctl_cmd_prog,
 	 "prog dump OBJ [--prog NAME] [--btf FILE] [--jited] [--jited-raw FILE]\n"
 	 "        disassembly interleaved with source lines (from the object's line info);\n"
@@ -64,6 +77,10 @@ static const struct rkctl_command commands[] = {
 	 "tail [--json] [--socket PATH]\n"
 	 "        live events: trace_printk lines, ring-buffer records (decoded through\n"
 	 "        BTF), perf_event_output records, loads and failures"},
+	{"estop", rkctl_cmd_estop,
+	 "estop status | reset [--json] [--socket PATH]\n"
+	 "        rkd's emergency stop: whether it tripped, who tripped it and when, each\n"
+	 "        actuator; reset (admin) clears the latch"},
 	{"asm", rkctl_cmd_asm,
 	 "asm FILE.s [-o OUT.bin]\n"
 	 "        assemble; without -o, print the bytecode as hex"},

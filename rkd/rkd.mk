@@ -21,8 +21,8 @@ all: $(RKD)
 # rkctl's online commands use jansson.
 $(RKCTL): LDFLAGS_ALL += -ljansson
 # Signatures (tools/common/signature.c: Ed25519, BLAKE2b) are libsodium; every
-# binary that links tools/common/*.c needs it (docs/signatures.md).
-$(RKCTL) $(PLUGIN) $(TESTS): LDFLAGS_ALL += -lsodium
+# binary that links tools/common/signature.c needs it (docs/signatures.md).
+$(RKCTL) $(TESTS): LDFLAGS_ALL += -lsodium
 
 # tests/unit/test_rkd_*.c test rkd's parsers inside rk-tests.
 $(TESTS): $(call obj,rkd/config.c rkd/protocol.c rkd/map_codec.c)
@@ -40,11 +40,14 @@ $(BUILD)/tests/rkd/%.o: tests/rkd/progs/%.bpf.c rkd/rkd.mk $(wildcard include/rk
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) $(TEST_BPF_CFLAGS) -c $< -o $@
 
+# rkd_robot.o probes the demo robot of this build (test_attach.sh moves it to copies).
+$(BUILD)/tests/rkd/rkd_robot.o: TEST_BPF_CFLAGS += -DRK_DEMO_ROBOT='"$(abspath $(DEMO_ROBOT))"'
+
 .PHONY: rkd-test rkd-test-e2e rkd-test-unit
 rkd-test-unit: $(TESTS)
 	$(TESTS) --jobs 2 --filter 'rkd_*/*'
 
-rkd-test-e2e: $(RKD) $(RKCTL) $(RKD_TEST_BPF_OBJS)
+rkd-test-e2e: $(RKD) $(RKCTL) $(RKD_TEST_BPF_OBJS) $(DEMO_ROBOT)
 	tests/rkd/run.sh $(BUILD)
 
 rkd-test: rkd-test-unit rkd-test-e2e

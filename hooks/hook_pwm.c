@@ -239,7 +239,7 @@ static int open_channel(struct rk_hook *hook, struct pwm_priv *priv, char *err, 
 		return rk_hook_err(hook, err, err_len, -EINVAL,
 		                   "'%.64s' is not a PWM chip: write pwmchipN as " PWM_SYSFS " lists it",
 		                   spec_chip);
-	snprintf(chip, sizeof(chip), "%s", spec_chip);
+	memcpy(chip, spec_chip, strlen(spec_chip) + 1); /* < 20 bytes: checked above */
 	priv->event.chip = (uint32_t)strtoul(chip + 7, NULL, 10);
 	priv->event.channel = channel;
 	snprintf(path, sizeof(path), PWM_SYSFS "/%s/npwm", chip);

@@ -9,6 +9,9 @@
  * range (arm64 needs it; qemu-user would not notice its absence), and only
  * then is the mapping switched to read+execute.  It is never written again.
  *
+ * On x86_64 the mapping is placed near the helpers the program calls: a
+ * helper call costs ~40% less from there (see "Placing the code" below).
+ *
  * Stops the generated code cannot describe by itself (a helper aborted,
  * failed or asked for a tail call; a call too deep; CALLX to nothing) come
  * back here through struct rk_jit_frame, and are reported with the same
@@ -106,18 +109,129 @@ const char *rk_jit_arch(void)
 
 /* ---- Compiling ---- */
 
-/* Copy code into a fresh W^X mapping: written, flushed, then read+execute. */
-static int map_code(const struct rk_jit_buf *code, struct rk_jit_code *jit, char *err,
-                    size_t err_len)
+static size_t page_size(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	size_t page_size = page > 0 ? (size_t)page : 4096;
-	jit->map_size = (code->len + page_size - 1) / page_size * page_size;
-	void *text = mmap(NULL, jit->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	                  -1, 0);
-	if (text == MAP_FAILED)
-		return rk_set_err(err, err_len, -errno, "JIT: mapping %zu bytes of code: %s",
-		                  jit->map_size, strerror(errno));
+	return page > 0 ? (size_t)page : 4096;
+}
+
+/*
+ * ---- Placing the code (x86_64) ----
+ * What a helper call costs depends mostly on where the code is.  Zen-class
+ * CPUs predict a call whose target is far from the call site (upper address
+ * bits differ: ~2^37 bytes apart or more), and its return, about 3 cycles
+ * slower than a near one, and the kernel puts anonymous mappings (the mmap
+ * area, 0x7f...) far from a PIE executable's text (0x55...), where the
+ * helpers are.  Measured on an EPYC (Zen 4): a helper call costs 2.2 ns from
+ * the default mapping, 1.4 ns from a mapping within a few hundred MiB of the
+ * helper -- whether the call is movabs + call reg or call rel32.
+ *
+ * So the code is mapped near the first helper the program calls: just below
+ * the previous such mapping, else at fixed steps below the helper, else
+ * above it (past room for the brk heap), else anywhere.  The code stays
+ * position independent; only the address changes.  MAP_FIXED_NOREPLACE never
+ * replaces another mapping; a kernel that predates it takes the address as
+ * a hint, and a mapping placed elsewhere is given back and the next address
+ * tried.
+ */
+#if defined(__x86_64__)
+#define NEAR_CODE 1
+#else
+#define NEAR_CODE 0
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0
+#endif
+#define NEAR_MAX_BYTES ((size_t)64 << 20)  /* larger code: anywhere */
+#define NEAR_STEP ((uintptr_t)32 << 20)    /* between the fixed addresses tried */
+#define NEAR_TRIES 16u                     /* below the helper, then as many above */
+#define NEAR_ABOVE_GAP ((uintptr_t)256 << 20) /* room for the brk heap to grow */
+#define NEAR_LOWEST ((uintptr_t)16 << 20)  /* nothing below this */
+
+/* Where the latest mapping below a helper starts: the next one goes just below it. */
+static uintptr_t near_cursor;
+
+/* The first helper the program calls (rk_jit_resolve_callx for a CALLX), or 0. */
+static uintptr_t helper_anchor(const struct rk_prog *prog)
+{
+	for (size_t i = 0; i < prog->insn_count; i++) {
+		const struct rk_insn *insn = &prog->insns[i];
+		if (insn->code == RK_OP_CALL && insn->src_reg == RK_CALL_HELPER) {
+			rk_helper_fn fn = rk_prog_resolve_helper(prog->helpers, (uint32_t)insn->imm);
+			if (fn)
+				return (uintptr_t)fn;
+		} else if (insn->code == RK_OP_CALLX) {
+			return (uintptr_t)rk_jit_resolve_callx;
+		} else if (insn->code == RK_OP_LDDW) {
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* A fresh read+write mapping of size bytes at exactly hint, or NULL. */
+static void *map_at(uintptr_t hint, size_t size)
+{
+	void *p = mmap((void *)hint, size, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if ((uintptr_t)p != hint) {
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+}
+
+/* A read+write mapping of size bytes (whole pages) near the program's helpers, or NULL. */
+static void *map_near(const struct rk_prog *prog, size_t size)
+{
+	if (!NEAR_CODE || size > NEAR_MAX_BYTES)
+		return NULL;
+	const uintptr_t anchor = helper_anchor(prog);
+	if (!anchor)
+		return NULL;
+	const uintptr_t page_mask = ~(uintptr_t)(page_size() - 1);
+	void *p = NULL;
+	/* Below the helper first (the brk heap grows above the executable)... */
+	if (anchor > NEAR_TRIES * NEAR_STEP + size + NEAR_LOWEST) {
+		const uintptr_t lowest = anchor - NEAR_TRIES * NEAR_STEP - size;
+		/* ...right below the previous mapping, if that is near this helper too. */
+		uintptr_t cursor = __atomic_load_n(&near_cursor, __ATOMIC_RELAXED);
+		if (cursor > lowest + size && cursor <= anchor)
+			p = map_at((cursor - size) & page_mask, size);
+		for (uintptr_t k = 1; !p && k <= NEAR_TRIES; k++)
+			p = map_at((anchor - k * NEAR_STEP - size) & page_mask, size);
+		if (p)
+			__atomic_store_n(&near_cursor, (uintptr_t)p, __ATOMIC_RELAXED);
+	}
+	/* ...then above it, past room for the heap. */
+	for (uintptr_t k = 0; !p && k < NEAR_TRIES; k++) {
+		uintptr_t hint = anchor + NEAR_ABOVE_GAP + k * NEAR_STEP;
+		if (hint < anchor)
+			break; /* wrapped */
+		p = map_at(hint & page_mask, size);
+	}
+	return p;
+}
+
+/*
+ * Copy code into a fresh W^X mapping (near the program's helpers when there
+ * is room): written, flushed, then read+execute.
+ */
+static int map_code(const struct rk_prog *prog, const struct rk_jit_buf *code,
+                    struct rk_jit_code *jit, char *err, size_t err_len)
+{
+	const size_t page = page_size();
+	jit->map_size = (code->len + page - 1) / page * page;
+	void *text = map_near(prog, jit->map_size);
+	if (!text) {
+		text = mmap(NULL, jit->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		            -1, 0);
+		if (text == MAP_FAILED)
+			return rk_set_err(err, err_len, -errno, "JIT: mapping %zu bytes of code: %s",
+			                  jit->map_size, strerror(errno));
+	}
 	memcpy(text, code->data, code->len);
 	__builtin___clear_cache((char *)text, (char *)text + code->len);
 	if (mprotect(text, jit->map_size, PROT_READ | PROT_EXEC) != 0) {
@@ -156,7 +270,7 @@ int rk_prog_jit(struct rk_prog *prog, char *err, size_t err_len)
 		return rk_set_err(err, err_len, -ENOMEM, "JIT: out of memory");
 	}
 	jit->budget = prog->meta.budget;
-	rc = map_code(&out.code, jit, err, err_len);
+	rc = map_code(prog, &out.code, jit, err, err_len);
 	size_t tables = (prog->insn_count + 1) * sizeof(*out.insn_offsets) + sizeof(*jit);
 	if (rc == 0) {
 		rc = rk_budget_charge(jit->budget, jit->map_size + tables, "JIT code", err, err_len);

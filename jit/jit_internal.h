@@ -38,7 +38,9 @@
  *     from the entry frame);
  *   - the function for CALL imm is rk_prog_resolve_helper(helpers, imm),
  *     resolved at translation time (NULL: fail the translation, naming the
- *     instruction) and embedded as an absolute address;
+ *     instruction) and embedded as an absolute address (the code stays
+ *     position independent; on x86_64 jit.c maps it near the helpers, which
+ *     is what makes a call cheap there -- see "Placing the code" in jit.c);
  *   - CALLX dst: an id >= RK_HELPER_ID_MAX, or one rk_jit_resolve_callx()
  *     returns NULL for, stops with RK_JIT_STOP_BAD_HELPER; otherwise call
  *     the function it returns;

@@ -49,9 +49,18 @@ static json_t *prog_json(const struct rkd_prog *p, bool with_stats)
 	json_t *prog = json_object();
 	set_string(prog, "name", rk_prog_name(p->prog));
 	set_string(prog, "section", rk_prog_section(p->prog));
+	if (p->attach_section)
+		set_string(prog, "attach_section", p->attach_section);
 	if (p->hook)
 		set_string(prog, "hook", rk_hook_describe(p->hook));
 	set_string(prog, "mode", mode_name(p->mode));
+	set_string(prog, "state", rkd_prog_state(p));
+	if (p->hook && p->pid > 0)
+		json_object_set_new(prog, "pid", json_integer(p->pid));
+	char note[PATH_MAX + 256];
+	rkd_prog_note(p, note, sizeof(note));
+	if (note[0])
+		set_string(prog, "note", note);
 	if (!with_stats)
 		return prog;
 	json_object_set_new(prog, "insns", json_integer((json_int_t)rk_prog_insn_count(p->prog)));
@@ -63,12 +72,14 @@ static json_t *prog_json(const struct rkd_prog *p, bool with_stats)
 	json_object_set_new(prog, "failures", json_integer((json_int_t)p->failures));
 	if (p->failures)
 		set_string(prog, "last_failure", p->last_failure);
-	if (p->hook) {
-		struct rk_hook_stats stats;
+	struct rk_hook_stats stats = {0};
+	if (p->hook)
 		rk_hook_get_stats(p->hook, &stats);
-		json_object_set_new(prog, "hook_events", json_integer((json_int_t)stats.events));
-		json_object_set_new(prog, "hook_lost", json_integer((json_int_t)stats.lost));
-	}
+	/* Counted across rkctl attach/detach: the hooks it had before count too. */
+	json_object_set_new(prog, "hook_events",
+	                    json_integer((json_int_t)(stats.events + p->earlier_hook_events)));
+	json_object_set_new(prog, "hook_lost",
+	                    json_integer((json_int_t)(stats.lost + p->earlier_hook_lost)));
 	return prog;
 }
 
@@ -530,6 +541,57 @@ static int cmd_map_delete(struct cmd *cmd)
 	return rc;
 }
 
+/* ---------------------------------------------------------------- */
+/* attach, detach: move a program off its SEC()                     */
+/* ---------------------------------------------------------------- */
+
+static int prog_args(struct cmd *cmd, const char **object, const char **program)
+{
+	int rc = rkd_request_string(cmd->req, "object", true, object, cmd->err, sizeof(cmd->err));
+	if (rc == 0)
+		rc = rkd_request_string(cmd->req, "program", true, program, cmd->err,
+		                        sizeof(cmd->err));
+	return rc;
+}
+
+/* The answer: the object as `list` shows it, and the program. */
+static void answer_prog(struct cmd *cmd, const char *object_name, const char *program)
+{
+	struct rkd_object *object = rkd_object_find(cmd->daemon, object_name);
+	if (!object)
+		return;
+	json_object_set_new(cmd->answer, "object", object_json(object, false));
+	for (size_t i = 0; i < object->prog_count; i++)
+		if (strcmp(rk_prog_name(object->progs[i].prog), program) == 0)
+			json_object_set_new(cmd->answer, "program", prog_json(&object->progs[i], false));
+}
+
+static int cmd_attach(struct cmd *cmd)
+{
+	const char *object, *program, *section;
+	int rc = prog_args(cmd, &object, &program);
+	if (rc == 0)
+		rc = rkd_request_string(cmd->req, "section", false, &section, cmd->err,
+		                        sizeof(cmd->err));
+	if (rc == 0)
+		rc = rkd_prog_attach(cmd->daemon, object, program, section, cmd->err,
+		                     sizeof(cmd->err));
+	if (rc == 0)
+		answer_prog(cmd, object, program);
+	return rc;
+}
+
+static int cmd_detach(struct cmd *cmd)
+{
+	const char *object, *program;
+	int rc = prog_args(cmd, &object, &program);
+	if (rc == 0)
+		rc = rkd_prog_detach(cmd->daemon, object, program, cmd->err, sizeof(cmd->err));
+	if (rc == 0)
+		answer_prog(cmd, object, program);
+	return rc;
+}
+
 static int cmd_version(struct cmd *cmd)
 {
 	json_object_set_new(cmd->answer, "rkd", json_string(RKD_VERSION));
@@ -585,6 +647,7 @@ static const struct handler handlers[] = {
 	{"map.dump", cmd_map_dump}, {"map.get", cmd_map_get},   {"load", cmd_load},
 	{"unload", cmd_unload},     {"map.set", cmd_map_set},   {"map.delete", cmd_map_delete},
 	{"estop.status", cmd_estop_status}, {"estop.reset", cmd_estop_reset},
+	{"attach", cmd_attach},     {"detach", cmd_detach},
 };
 
 json_t *rkd_command_run(struct rkd_daemon *daemon, const struct rkd_request *req,

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "../hooks/ctx_desc.h"
@@ -51,6 +52,24 @@ struct rkd_prog {
 	uint64_t insn_bound;                 /* from the verifier */
 	/* The event being run, for bpf_probe_read_user; NULL outside a run. */
 	const struct rk_hook_event *event;
+	/*
+	 * Where it is attached (docs/rkd.md "Moving a program"): its SEC(), unless
+	 * `rkctl attach` moved it (attach_section, malloc'd) or detached it.
+	 * Both carry over to a new version of the object with a program of
+	 * the same name.
+	 */
+	char *attach_section;                /* NULL: rk_prog_section() */
+	bool detached;                       /* no hook; the program stays loaded */
+	int pid;                             /* the process filter in force ([program] in rkd.conf); 0: none */
+	/* Polls whose fd hung up (the traced process or thread exited): stopped, never spun on. */
+	size_t polls_hup;
+	/* uprobes on an absolute path: the file at attach, to tell when it is removed or replaced. */
+	bool has_target_file;
+	dev_t target_dev;
+	ino_t target_ino;
+	/* Hook stats of the hooks it was attached to before (rkctl attach/detach). */
+	uint64_t earlier_hook_events;
+	uint64_t earlier_hook_lost;
 	/* Stats. */
 	uint64_t runs;
 	uint64_t run_ns;
@@ -104,6 +123,34 @@ struct rkd_object *rkd_object_find(struct rkd_daemon *daemon, const char *name);
 
 /* "motor_guard" for ".../motor_guard.o"; -EINVAL when the name would be empty or too long. */
 int rkd_object_name_from_path(const char *path, char *name, size_t name_len);
+
+/*
+ * Move program prog of object to section (NULL: back to its SEC()): the
+ * section is parsed, its context must be of the kind the program was built
+ * for (struct pt_regs for uprobe/uretprobe/kprobe/kretprobe, a tracepoint
+ * record, ...), the program is verified again against it, the new hook is
+ * opened and started, and only then the old one stopped (its pending events
+ * are run first).  On any error the program stays where it was.  0, or a
+ * negative errno with err saying what to do.
+ */
+int rkd_prog_attach(struct rkd_daemon *daemon, const char *object, const char *prog,
+                    const char *section, char *err, size_t err_len);
+
+/* Stop and close prog's hook; the program, its maps and stats stay loaded. */
+int rkd_prog_detach(struct rkd_daemon *daemon, const char *object, const char *prog,
+                    char *err, size_t err_len);
+
+/* "attached", "detached", or "target_exited" (every fd of its pid-filtered hook hung up). */
+const char *rkd_prog_state(const struct rkd_prog *p);
+
+/* Where it is attached: attach_section or its SEC(). */
+const char *rkd_prog_section(const struct rkd_prog *p);
+
+/*
+ * Something the operator should know about the attach point, or "" (a
+ * uprobe's binary removed or replaced on disk since it was attached).
+ */
+void rkd_prog_note(const struct rkd_prog *p, char *buf, size_t len);
 
 /* Stop everything: at exit. */
 void rkd_objects_unload_all(struct rkd_daemon *daemon);

@@ -24,6 +24,8 @@ static const struct rkd_command_info commands[] = {
 	{"unload", RKD_ACCESS_ADMIN, "object"},
 	{"map.set", RKD_ACCESS_ADMIN, "object, map, key | key_hex, value | value_hex"},
 	{"map.delete", RKD_ACCESS_ADMIN, "object, map, key | key_hex"},
+	{"attach", RKD_ACCESS_ADMIN, "object, program, [section]"},
+	{"detach", RKD_ACCESS_ADMIN, "object, program"},
 	{"estop.reset", RKD_ACCESS_ADMIN, ""},
 };
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

@@ -22,6 +22,15 @@ expect bad-section 2 "^rkd: $conf:2: key 'jit': in unknown section \[daemon\]" -
 printf '[rkd]\njit on\n' >"$conf"
 expect syntax 2 "^rkd: $conf:2: syntax error: expected 'key = value'" -- \
 	"$rkd" --config "$conf" --foreground
+printf '[rkd]\njit = on\n\n[program motor_trace/motor_trace]\npid = robot\n' >"$conf"
+expect program-bad-pid 2 "^rkd: $conf:5: key 'pid': wants a process id \(1..4194304\), got 'robot'; or name the process with comm = NAME\$" -- \
+	"$rkd" --config "$conf" --foreground
+printf '[program motor_trace]\ncomm = demo-robot\n' >"$conf"
+expect program-bad-section 2 "^rkd: $conf:2: key 'comm': \[program motor_trace\]: the section names one program as OBJECT/PROGRAM" -- \
+	"$rkd" --config "$conf" --foreground
+printf '[program motor_trace/motor_trace]\ncomm = demo-robot\n[program jitter/on_step]\npid = 42\n' >"$conf"
+expect program-check 0 $'\\[program motor_trace/motor_trace\\] comm = demo-robot\n\\[program jitter/on_step\\] pid = 42' -- \
+	"$rkd" --config "$conf" --check-config
 expect missing-file 2 "^rkd: $work/nosuch.conf: cannot read: No such file or directory; create it" -- \
 	"$rkd" --config "$work/nosuch.conf" --foreground
 expect sample 0 '^budget_bytes = 524288$' -- "$rkd" --config "$src/config/rkd.conf" --check-config

@@ -132,3 +132,47 @@ Test(rkd_config, missing_file)
 	cr_assert(strstr(err, "/nonexistent/rkd.conf: cannot read: No such file or directory"), "%s",
 	          err);
 }
+
+/* [program OBJECT/PROG]: a process filter per program (docs/rkd.md). */
+Test(rkd_config, program_sections)
+{
+	struct rkd_config config;
+	char err[RKD_CONFIG_ERR_LEN];
+	const char *text = "[program motor_trace/motor_trace]\npid = 4242\n"
+	                   "[program jitter/on_step]\ncomm = demo-robot\n";
+	cr_assert_eq(parse(text, &config, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(config.programs.count, 2);
+	const struct rkd_program_opts *a = rkd_config_program(&config, "motor_trace", "motor_trace");
+	cr_assert_not_null(a);
+	cr_assert_eq(a->pid, 4242);
+	cr_assert_eq(a->key_line, 2);
+	const struct rkd_program_opts *b = rkd_config_program(&config, "jitter", "on_step");
+	cr_assert_not_null(b);
+	cr_assert_str_eq(b->comm, "demo-robot");
+	cr_assert_eq(b->section_line, 3);
+	cr_assert_null(rkd_config_program(&config, "jitter", "other"));
+}
+
+static void expect_error(const char *text, const char *message)
+{
+	struct rkd_config config;
+	char err[RKD_CONFIG_ERR_LEN];
+	cr_assert_eq(parse(text, &config, err, sizeof(err)), -EINVAL, "accepted: %s", text);
+	cr_assert(strstr(err, message), "error '%s' lacks '%s'", err, message);
+}
+
+Test(rkd_config, program_section_errors)
+{
+	expect_error("[program a/b]\npid = 0\n", "test.conf:2: key 'pid': wants a process id");
+	expect_error("[program a/b]\npid = -3\n", "test.conf:2: key 'pid': wants a process id");
+	expect_error("[program a/b]\ncomm = a-name-longer-than-15\n",
+	             "test.conf:2: key 'comm': wants a process name");
+	expect_error("[program a/b]\npid = 1\ncomm = x\n",
+	             "test.conf:3: key 'comm': [program a/b] already has a process filter (line 2)");
+	expect_error("[program a/b]\nuid = 1\n", "test.conf:2: key 'uid': unknown key in [program a/b]");
+	expect_error("[program ab]\npid = 1\n", "test.conf:2: key 'pid': [program ab]: the section "
+	                                        "names one program as OBJECT/PROGRAM");
+	expect_error("[program a/b/c]\npid = 1\n", "[program a/b/c]: the section names one program");
+	expect_error("[program a/b]\npid = 1\n[rkd]\njit = on\n[program a/b]\npid = 2\n",
+	             "test.conf:6: key 'pid': [program a/b] is declared twice (first at line 1)");
+}

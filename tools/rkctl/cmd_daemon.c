@@ -1,7 +1,7 @@
 /*
  * cmd_daemon.c - rkctl's online commands: they talk to a running rkd over
  * its control socket (client.h) -- load, unload, list, show, stats, tail,
- * and map list|dump|get|set|delete.  Human-readable output by default,
+ * attach, detach, and map list|dump|get|set|delete.  Human-readable output by default,
  * rkd's JSON answer with --json.
  *
  * `rkctl map dump FILE.o` stays the offline command (cmd_prog.c): a map
@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,13 +129,40 @@ static json_int_t num(const json_t *object, const char *key)
 /* list, show, stats                                                */
 /* ---------------------------------------------------------------- */
 
+/*
+ *     on_getpid  tracepoint syscalls/sys_enter_getppid  (jit)  moved by rkctl attach (SEC ...)
+ *     on_step  detached (SEC uprobe/...)  (jit)
+ *     on_step  uprobe /usr/bin/robot:control_step  (jit)  pid 4242, target exited
+ *         ! /usr/bin/robot was removed after rkd attached: ...
+ */
 static void print_programs(const json_t *object, const char *indent)
 {
 	size_t i;
 	json_t *prog;
-	json_array_foreach(json_object_get(object, "programs"), i, prog)
-		printf("%s%s  %s  (%s)\n", indent, str(prog, "name"),
+	json_array_foreach(json_object_get(object, "programs"), i, prog) {
+		const char *state = str(prog, "state");
+		if (strcmp(state, "detached") == 0) {
+			printf("%s%s  detached (SEC %s)  (%s)\n", indent, str(prog, "name"),
+			       str(prog, "section"), str(prog, "mode"));
+			continue;
+		}
+		printf("%s%s  %s  (%s)", indent, str(prog, "name"),
 		       *str(prog, "hook") ? str(prog, "hook") : str(prog, "section"), str(prog, "mode"));
+		const char *sep = "  ";
+		if (*str(prog, "attach_section")) {
+			printf("%smoved by rkctl attach (SEC %s)", sep, str(prog, "section"));
+			sep = ", ";
+		}
+		if (json_object_get(prog, "pid")) {
+			printf("%spid %" JSON_INTEGER_FORMAT, sep, num(prog, "pid"));
+			sep = ", ";
+		}
+		if (strcmp(state, "target_exited") == 0)
+			printf("%starget exited", sep);
+		printf("\n");
+		if (*str(prog, "note"))
+			printf("%s    ! %s\n", indent, str(prog, "note"));
+	}
 }
 
 int rkctl_cmd_list(int argc, char **argv)
@@ -308,6 +336,62 @@ int rkctl_cmd_unload(int argc, char **argv)
 	       args.positional[0], num(answer, "bytes_returned"), num(answer, "memory_charged"));
 	json_decref(answer);
 	return RKCTL_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* attach, detach                                                   */
+/* ---------------------------------------------------------------- */
+
+#define ATTACH_USAGE                                                                       \
+	"usage: rkctl attach NAME PROGRAM [SECTION] [--json] [--socket PATH]\n"                \
+	"       rkctl detach NAME PROGRAM [--json] [--socket PATH]\n"                          \
+	"SECTION is an attach point as SEC() names them (uprobe/PATH:SYMBOL, "                 \
+	"tracepoint/SYS/NAME, ...);\nwithout it, the program goes back to its own SEC().  "     \
+	"rkctl list shows NAME and PROGRAM.\n"
+
+/* `rkctl attach NAME PROG [SECTION]`, `rkctl detach NAME PROG`. */
+static int attach_or_detach(const char *what, int argc, char **argv)
+{
+	struct daemon_args args;
+	bool attach = strcmp(what, "attach") == 0;
+	if (parse_args(what, argc, argv, 0, &args))
+		return RKCTL_EXIT_USAGE;
+	if (args.positional_count < 2 || args.positional_count > (attach ? 3 : 2)) {
+		fputs(ATTACH_USAGE, stderr);
+		return RKCTL_EXIT_USAGE;
+	}
+	json_t *request = json_pack("{ssssss}", "cmd", what, "object", args.positional[0],
+	                            "program", args.positional[1]);
+	if (args.positional_count == 3)
+		json_object_set_new(request, "section", json_string(args.positional[2]));
+	json_t *answer = call(&args, what, request);
+	if (!answer)
+		return RKCTL_EXIT_FAILED;
+	if (args.json)
+		return print_answer(answer);
+	json_t *prog = json_object_get(answer, "program");
+	if (attach)
+		printf("attached %s/%s to %s%s\n", args.positional[0], args.positional[1],
+		       str(prog, "hook"),
+		       *str(prog, "attach_section") ? " (its SEC() overridden until rkctl attach "
+		                                      "without a section, or an unload)"
+		                                    : " (its own SEC())");
+	else
+		printf("detached %s/%s: still loaded, maps and stats kept (rkctl attach %s %s "
+		       "attaches it again)\n",
+		       args.positional[0], args.positional[1], args.positional[0], args.positional[1]);
+	json_decref(answer);
+	return RKCTL_EXIT_OK;
+}
+
+int rkctl_cmd_attach(int argc, char **argv)
+{
+	return attach_or_detach("attach", argc, argv);
+}
+
+int rkctl_cmd_detach(int argc, char **argv)
+{
+	return attach_or_detach("detach", argc, argv);
 }
 
 /* ---------------------------------------------------------------- */

@@ -24,6 +24,8 @@ int rkctl_cmd_list(int argc, char **argv);
 int rkctl_cmd_show(int argc, char **argv);
 int rkctl_cmd_stats(int argc, char **argv);
 int rkctl_cmd_tail(int argc, char **argv);
+int rkctl_cmd_attach(int argc, char **argv);
+int rkctl_cmd_detach(int argc, char **argv);
 /* cmd_sign.c: Ed25519 keys and detached signatures (docs/signatures.md). */
 int rkctl_cmd_keygen(int argc, char **argv);
 int rkctl_cmd_sign(int argc, char **argv);

@@ -73,6 +73,15 @@ static const struct rkctl_command commands[] = {
 	{"stats", rkctl_cmd_stats,
 	 "stats [NAME] [--json] [--socket PATH]\n"
 	 "        per program: runs, average run time, failures, lost events, memory"},
+	{"attach", rkctl_cmd_attach,
+	 "attach NAME PROGRAM [SECTION] [--json] [--socket PATH]\n"
+	 "        move a loaded program to another attach point (uprobe/PATH:SYMBOL,\n"
+	 "        tracepoint/SYS/NAME, ...; one with the same kind of context): verified\n"
+	 "        again, the new hook started before the old one stops; without SECTION,\n"
+	 "        back to its SEC() (or attached again after a detach)"},
+	{"detach", rkctl_cmd_detach,
+	 "detach NAME PROGRAM [--json] [--socket PATH]\n"
+	 "        stop and close a program's hook; it stays loaded with its maps"},
 	{"tail", rkctl_cmd_tail,
 	 "tail [--json] [--socket PATH]\n"
 	 "        live events: trace_printk lines, ring-buffer records (decoded through\n"

@@ -154,8 +154,9 @@ include fuzz/jit_diff.mk
 -include rkd/rkd.mk
 -include tests/hw/hw.mk
 -include bench/rkd_bench.mk
-# make bench also measures rkd end to end (needs root).
-bench: rkd-bench
+-include bench/hw_bench.mk
+# make bench also measures rkd end to end (needs root), the e-stop helper and the IIO decode.
+bench: rkd-bench hw-bench
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/rkbpf

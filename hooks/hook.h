@@ -80,6 +80,33 @@ struct rk_hook_spec {
 int rk_hook_parse_section(const char *section, struct rk_hook_spec *spec, char *err,
                           size_t err_len);
 
+/*
+ * iio/: what to capture, from rkd.conf's [iio DEVICE] (docs/rkd.md).  Lines
+ * and file are for messages ("rkd.conf:12: key 'channels': ...").
+ */
+struct rk_hook_iio_opts {
+	const char *file;
+	const char *trigger;      /* NULL or "": the device's current trigger */
+	int trigger_line;
+	const char *channels;     /* "voltage0,accel_x" (ids or names); NULL or "": every scan element */
+	int channels_line;
+};
+
+/*
+ * uio/: the register window rk_uio_read and rk_uio_write reach, from
+ * rkd.conf's [uio DEVICE]: map N of /dev/uioN, byte ranges [start, end)
+ * of it (start == end: nothing; end RK_HOOK_UIO_MAP_END: up to the end of
+ * the map).
+ */
+#define RK_HOOK_UIO_MAP_END UINT64_MAX
+struct rk_hook_uio_opts {
+	const char *file;
+	unsigned map;
+	uint64_t read_start, read_end;
+	uint64_t write_start, write_end;
+	int map_line, readable_line, writable_line;
+};
+
 struct rk_hook_opts {
 	/*
 	 * Only this process; <= 0: every process.  Uprobes and kprobes see the
@@ -90,6 +117,9 @@ struct rk_hook_opts {
 	int pid;
 	unsigned ring_pages;     /* perf ring data pages per CPU, a power of 2; 0: 8 */
 	uint32_t stack_bytes;    /* uprobe: user stack captured per hit; 0: 512 */
+	/* Hardware hooks' configuration (read at open only); NULL: the defaults. */
+	const struct rk_hook_iio_opts *iio;
+	const struct rk_hook_uio_opts *uio;
 };
 
 /* One event, as the program sees it (valid only during the callback). */
@@ -140,6 +170,18 @@ void rk_hook_close(struct rk_hook *hook);
  * -ENOENT (no scan yet).
  */
 int rk_hook_sensor_timestamp(uint32_t sensor, uint64_t *timestamp_ns);
+
+/*
+ * rk_uio_read / rk_uio_write for a program on hook (hooks/hook_uio.c): size
+ * bytes at offset of the register window its rk_hook_uio_opts granted, with
+ * accesses of the register's width (1, 2, 4 or 8 bytes at an aligned
+ * offset: one access; a multiple of 4 at an offset aligned to 4: 32-bit
+ * accesses).  0, -ERANGE (outside the range or the map), -EINVAL (size,
+ * alignment), -EACCES (nothing granted for that direction), -ENODEV (the
+ * device was removed), -ENOTSUP (not a uio/ hook).  Allocates nothing.
+ */
+int rk_hook_device_io(struct rk_hook *hook, uint64_t offset, void *buf, uint32_t size,
+                      int write);
 
 /* "uprobe /usr/bin/robot:motor_cmd", for messages and `rkctl list`. */
 const char *rk_hook_describe(const struct rk_hook *hook);

@@ -133,6 +133,19 @@ int rk_hook_pwm_open(struct rk_hook *hook, char *err, size_t err_len);
  */
 uint64_t rk_iio_decode_sample(const void *src, unsigned bytes, unsigned bits, unsigned shift,
                               int is_signed, int is_be);
+/* Where one channel sits in a scan and how it is encoded. */
+struct rk_iio_sample_fmt {
+	uint32_t offset;         /* bytes from the start of the scan */
+	uint8_t bytes, bits, shift, is_signed, is_be;
+};
+struct rk_iio_scan;
+/*
+ * Decode one scan: out->values[i] from fmts[i] (count of them), and
+ * out->timestamp_ns from timestamp unless it is NULL.  What iio/ runs per
+ * scan (bench/hw/hw_bench.c measures it).
+ */
+void rk_iio_decode_scan(const uint8_t *scan, const struct rk_iio_sample_fmt *fmts, size_t count,
+                        const struct rk_iio_sample_fmt *timestamp, struct rk_iio_scan *out);
 
 /* ---- hook_perf.c: a set of perf events, one ring each ----------------- */
 

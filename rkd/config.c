@@ -304,6 +304,246 @@ static int handle_estop_key(struct config_parse *parse, const char *key, const c
 	return 1;
 }
 
+/* ---- the hardware hooks' devices: [iio DEVICE] and [uio DEVICE] ------- */
+
+#define IIO_KEYS "trigger, channels"
+#define UIO_KEYS "map, readable, writable"
+#define DEVICE_NAME_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:/+@"
+#define CHANNEL_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+
+/* DEVICE of a [iio DEVICE] / [uio DEVICE] header: 0, or fail() and -EINVAL. */
+static int check_device_name(struct config_parse *parse, const char *kind, const char *device,
+                             const char *key)
+{
+	if (*device && strlen(device) < RKD_DEVICE_NAME_LEN &&
+	    strspn(device, DEVICE_NAME_CHARS) == strlen(device))
+		return 0;
+	fail(parse, key, "[%s %s]: DEVICE is the device as the program's SEC(\"%s/DEVICE\") names "
+	                 "it, 1..%d characters without spaces",
+	     kind, device, kind, RKD_DEVICE_NAME_LEN - 1);
+	return -EINVAL;
+}
+
+static struct rkd_iio_config *iio_for(struct config_parse *parse, const char *device,
+                                      const char *key)
+{
+	struct rkd_config *config = parse->config;
+	for (size_t i = 0; i < config->iio_count; i++) {
+		struct rkd_iio_config *iio = &config->iio[i];
+		if (strcmp(iio->device, device) != 0)
+			continue;
+		if (iio->section_line != parse->section_line) {
+			fail(parse, key, "[iio %s] is declared twice (first at line %d); give each device "
+			                 "one section",
+			     device, iio->section_line);
+			return NULL;
+		}
+		return iio;
+	}
+	if (check_device_name(parse, "iio", device, key))
+		return NULL;
+	if (config->iio_count == RKD_MAX_DEVICES) {
+		fail(parse, key, "[iio %s]: more than %d [iio DEVICE] sections", device,
+		     RKD_MAX_DEVICES);
+		return NULL;
+	}
+	struct rkd_iio_config *iio = &config->iio[config->iio_count++];
+	memset(iio, 0, sizeof(*iio));
+	snprintf(iio->device, sizeof(iio->device), "%s", device);
+	iio->section_line = parse->section_line ? parse->section_line : parse->line;
+	return iio;
+}
+
+static struct rkd_uio_config *uio_for(struct config_parse *parse, const char *device,
+                                      const char *key)
+{
+	struct rkd_config *config = parse->config;
+	for (size_t i = 0; i < config->uio_count; i++) {
+		struct rkd_uio_config *uio = &config->uio[i];
+		if (strcmp(uio->device, device) != 0)
+			continue;
+		if (uio->section_line != parse->section_line) {
+			fail(parse, key, "[uio %s] is declared twice (first at line %d); give each device "
+			                 "one section",
+			     device, uio->section_line);
+			return NULL;
+		}
+		return uio;
+	}
+	if (check_device_name(parse, "uio", device, key))
+		return NULL;
+	if (config->uio_count == RKD_MAX_DEVICES) {
+		fail(parse, key, "[uio %s]: more than %d [uio DEVICE] sections", device,
+		     RKD_MAX_DEVICES);
+		return NULL;
+	}
+	struct rkd_uio_config *uio = &config->uio[config->uio_count++];
+	memset(uio, 0, sizeof(*uio));
+	snprintf(uio->device, sizeof(uio->device), "%s", device);
+	uio->section_line = parse->section_line ? parse->section_line : parse->line;
+	return uio;
+}
+
+/* "voltage0, accel_x": names of [a-zA-Z0-9_-], none empty or repeated.  0 or -EINVAL. */
+static int check_channel_list(struct config_parse *parse, const char *key, const char *value)
+{
+	const char *names[RKD_IIO_MAX_NAMED];
+	size_t lens[RKD_IIO_MAX_NAMED];
+	size_t count = 0;
+	const char *at = value;
+	for (;;) {
+		at += strspn(at, " \t");
+		size_t len = strcspn(at, ", \t");
+		const char *after = at + len;
+		after += strspn(after, " \t");
+		if (len == 0 || (*after && *after != ',')) {
+			fail(parse, key, "wants scan element names separated by commas (voltage0, "
+			                 "accel_x: as in the device's scan_elements/, without in_ and "
+			                 "_en), got '%s'",
+			     value);
+			return -EINVAL;
+		}
+		if (strspn(at, CHANNEL_NAME_CHARS) < len) {
+			fail(parse, key, "'%.*s' is not a scan element name (letters, digits, _ and -)",
+			     (int)len, at);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < count; i++) {
+			if (lens[i] == len && strncmp(names[i], at, len) == 0) {
+				fail(parse, key, "'%.*s' is named twice", (int)len, at);
+				return -EINVAL;
+			}
+		}
+		if (count == RKD_IIO_MAX_NAMED) {
+			fail(parse, key, "more than %d channels (a scan holds %d values and the "
+			                 "timestamp)",
+			     RKD_IIO_MAX_NAMED, RKD_IIO_MAX_NAMED - 1);
+			return -EINVAL;
+		}
+		names[count] = at;
+		lens[count++] = len;
+		if (!*after)
+			return 0;
+		at = after + 1;
+	}
+}
+
+static int handle_iio_key(struct config_parse *parse, const char *device, const char *key,
+                          const char *value)
+{
+	struct rkd_iio_config *iio = iio_for(parse, device, key);
+	if (!iio)
+		return 0;
+	if (strcmp(key, "trigger") == 0) {
+		if (!*value || strlen(value) >= sizeof(iio->trigger) ||
+		    strspn(value, DEVICE_NAME_CHARS) != strlen(value))
+			return fail(parse, key, "wants an IIO trigger's name (as in /sys/bus/iio/devices/"
+			                        "triggerN/name) or triggerN, 1..%zu characters, got '%s'",
+			            sizeof(iio->trigger) - 1, value), 0;
+		snprintf(iio->trigger, sizeof(iio->trigger), "%s", value);
+		iio->trigger_line = parse->line;
+	} else if (strcmp(key, "channels") == 0) {
+		if (strlen(value) >= sizeof(iio->channels))
+			return fail(parse, key, "longer than %zu characters", sizeof(iio->channels) - 1),
+			       0;
+		if (check_channel_list(parse, key, value))
+			return 0;
+		snprintf(iio->channels, sizeof(iio->channels), "%s", value);
+		iio->channels_line = parse->line;
+	} else {
+		return fail(parse, key, "unknown key in [iio %s]; it knows " IIO_KEYS, device), 0;
+	}
+	return 1;
+}
+
+/* A number, hexadecimal with 0x: 0 or -EINVAL. */
+static int parse_number(const char *value, unsigned long long *out)
+{
+	if (!isdigit((unsigned char)value[0]))
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long number = strtoull(value, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	*out = number;
+	return 0;
+}
+
+/* "0x0-0x100" (END excluded, START < END): 0 or -EINVAL. */
+static int parse_range(const char *value, unsigned long long *start, unsigned long long *end)
+{
+	const char *dash = strchr(value, '-');
+	if (!dash || dash == value || (size_t)(dash - value) >= 32)
+		return -EINVAL;
+	char first[32];
+	size_t len = (size_t)(dash - value);
+	while (len && value[len - 1] == ' ')
+		len--;
+	snprintf(first, sizeof(first), "%.*s", (int)len, value);
+	const char *second = dash + 1;
+	while (*second == ' ')
+		second++;
+	if (parse_number(first, start) || parse_number(second, end) || *start >= *end)
+		return -EINVAL;
+	return 0;
+}
+
+static int handle_uio_key(struct config_parse *parse, const char *device, const char *key,
+                          const char *value)
+{
+	struct rkd_uio_config *uio = uio_for(parse, device, key);
+	if (!uio)
+		return 0;
+	unsigned long long number;
+	if (strcmp(key, "map") == 0) {
+		/* The kernel's UIO_MAX_MAPS is 5. */
+		if (parse_uint(value, 4, &number))
+			return fail(parse, key, "wants the map of /dev/uioN to reach, 0..4 (as in "
+			                        "/sys/class/uio/uioN/maps/mapN), got '%s'",
+			            value), 0;
+		uio->map = (unsigned)number;
+		uio->map_line = parse->line;
+	} else if (strcmp(key, "readable") == 0 || strcmp(key, "writable") == 0) {
+		unsigned long long start, end;
+		if (parse_range(value, &start, &end))
+			return fail(parse, key, "wants a byte range START-END of the map, END excluded "
+			                        "and above START (0x0-0x100), got '%s'",
+			            value), 0;
+		if (key[0] == 'r') {
+			uio->has_readable = true;
+			uio->read_start = start;
+			uio->read_end = end;
+			uio->readable_line = parse->line;
+		} else {
+			uio->has_writable = true;
+			uio->write_start = start;
+			uio->write_end = end;
+			uio->writable_line = parse->line;
+		}
+	} else {
+		return fail(parse, key, "unknown key in [uio %s]; it knows " UIO_KEYS, device), 0;
+	}
+	return 1;
+}
+
+const struct rkd_iio_config *rkd_config_iio(const struct rkd_config *config, const char *device)
+{
+	for (size_t i = 0; i < config->iio_count; i++)
+		if (strcmp(config->iio[i].device, device) == 0)
+			return &config->iio[i];
+	return NULL;
+}
+
+const struct rkd_uio_config *rkd_config_uio(const struct rkd_config *config, const char *device)
+{
+	for (size_t i = 0; i < config->uio_count; i++)
+		if (strcmp(config->uio[i].device, device) == 0)
+			return &config->uio[i];
+	return NULL;
+}
+
 /* After the last line: what each actuator lacks, at its section's line. */
 static void check_actuators(struct config_parse *parse)
 {
@@ -343,6 +583,96 @@ static void check_actuators(struct config_parse *parse)
 	}
 }
 
+/* ---- per-program attach options: [program OBJECT/PROG] ---------------- */
+
+#define PROGRAM_KEYS "pid, comm"
+
+const struct rkd_program_opts *rkd_config_program(const struct rkd_config *config,
+                                                  const char *object, const char *prog)
+{
+	for (size_t i = 0; i < config->programs.count; i++) {
+		const struct rkd_program_opts *opts = &config->programs.entries[i];
+		if (strcmp(opts->object, object) == 0 && strcmp(opts->program, prog) == 0)
+			return opts;
+	}
+	return NULL;
+}
+
+static struct rkd_program_opts *program_for(struct config_parse *parse, const char *name,
+                                            const char *key)
+{
+	struct rkd_program_config *programs = &parse->config->programs;
+	const char *slash = strchr(name, '/');
+	size_t object_len = slash ? (size_t)(slash - name) : 0;
+	if (!slash || object_len == 0 || !slash[1] || strchr(slash + 1, '/') ||
+	    strchr(name, ' ') || object_len >= RKD_PROGRAM_OBJECT_LEN ||
+	    strlen(slash + 1) >= RKD_PROGRAM_NAME_LEN) {
+		fail(parse, key, "[program %s]: the section names one program as OBJECT/PROGRAM "
+		                 "(the object's file name without .o, the program's function name: "
+		                 "[program motor_trace/motor_trace]; rkctl list shows both)",
+		     name);
+		return NULL;
+	}
+	for (size_t i = 0; i < programs->count; i++) {
+		struct rkd_program_opts *opts = &programs->entries[i];
+		if (strncmp(opts->object, name, object_len) != 0 || opts->object[object_len] ||
+		    strcmp(opts->program, slash + 1) != 0)
+			continue;
+		if (opts->section_line != parse->section_line) {
+			fail(parse, key, "[program %s] is declared twice (first at line %d); give each "
+			                 "program one section",
+			     name, opts->section_line);
+			return NULL;
+		}
+		return opts;
+	}
+	if (programs->count == RKD_MAX_PROGRAM_OPTS) {
+		fail(parse, key, "[program %s]: more than %d [program] sections", name,
+		     RKD_MAX_PROGRAM_OPTS);
+		return NULL;
+	}
+	struct rkd_program_opts *opts = &programs->entries[programs->count++];
+	memset(opts, 0, sizeof(*opts));
+	memcpy(opts->object, name, object_len);
+	opts->object[object_len] = '\0';
+	snprintf(opts->program, sizeof(opts->program), "%s", slash + 1);
+	opts->section_line = parse->section_line ? parse->section_line : parse->line;
+	return opts;
+}
+
+static int handle_program_key(struct config_parse *parse, const char *name, const char *key,
+                              const char *value)
+{
+	struct rkd_program_opts *opts = program_for(parse, name, key);
+	if (!opts)
+		return 0;
+	if (strcmp(key, "pid") == 0) {
+		unsigned long long number;
+		if (parse_uint(value, 4194304, &number) || number == 0)
+			return fail(parse, key, "wants a process id (1..4194304), got '%s'; or name the "
+			                        "process with comm = NAME",
+			            value), 0;
+		opts->pid = (int)number;
+	} else if (strcmp(key, "comm") == 0) {
+		if (!*value || strlen(value) >= RKD_COMM_LEN || strchr(value, '/'))
+			return fail(parse, key, "wants a process name as /proc/PID/comm shows it (1..%d "
+			                        "characters, no '/'), got '%s'",
+			            RKD_COMM_LEN - 1, value), 0;
+		snprintf(opts->comm, sizeof(opts->comm), "%s", value);
+	} else {
+		return fail(parse, key, "unknown key in [program %s]; it knows " PROGRAM_KEYS, name),
+		       0;
+	}
+	if (opts->key_line) {
+		/* One filter per program: a second pid or comm is a mistake, not an override. */
+		return fail(parse, key, "[program %s] already has a process filter (line %d); give "
+		                        "pid = N or comm = NAME, once",
+		            name, opts->key_line), 0;
+	}
+	opts->key_line = parse->line;
+	return 1;
+}
+
 static int handle_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct config_parse *parse = user;
@@ -356,9 +686,15 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 		                           key, value);
 	if (strcmp(section, "estop") == 0)
 		return handle_estop_key(parse, key, value);
+	if (strncmp(section, "iio ", 4) == 0)
+		return handle_iio_key(parse, section + 4, key, value);
+	if (strncmp(section, "uio ", 4) == 0)
+		return handle_uio_key(parse, section + 4, key, value);
+	if (strncmp(section, "program ", strlen("program ")) == 0)
+		return handle_program_key(parse, section + strlen("program "), key, value);
 	if (section[0] && strcmp(section, "rkd") != 0) {
 		fail(parse, key, "in unknown section [%s]; rkd.conf has the sections [rkd], [estop] "
-		                 "and [actuator NAME]",
+		                 "[actuator NAME] and [program OBJECT/PROG]",
 		     section);
 		return 0;
 	}
@@ -512,6 +848,9 @@ static int check_signature_keys(struct config_parse *parse)
 static int run_parse(struct config_parse *parse)
 {
 	snprintf(parse->config->estop.source, sizeof(parse->config->estop.source), "%s",
+	         parse->name);
+	snprintf(parse->config->source, sizeof(parse->config->source), "%s", parse->name);
+	snprintf(parse->config->programs.source, sizeof(parse->config->programs.source), "%s",
 	         parse->name);
 	int rc = ini_parse_stream(read_line, parse, handle_key, parse);
 	if (rc == 0 && !parse->error_line)

@@ -63,6 +63,54 @@ struct rkd_estop_config {
 	char source[PATH_MAX];             /* the config file, for messages */
 };
 
+/*
+ * [program OBJECT/PROG] sections: how one program of one object is attached
+ * (docs/rkd.md "Per-program options").  Applied whenever the program is
+ * attached: at load, at every swap, at `rkctl attach`.
+ */
+#define RKD_MAX_PROGRAM_OPTS 64
+#define RKD_PROGRAM_OBJECT_LEN 128         /* as RKD_OBJECT_NAME_LEN (programs.h) */
+#define RKD_PROGRAM_NAME_LEN 128
+#define RKD_COMM_LEN 16                    /* the kernel's TASK_COMM_LEN */
+
+struct rkd_program_opts {
+	char object[RKD_PROGRAM_OBJECT_LEN];
+	char program[RKD_PROGRAM_NAME_LEN];
+	int pid;                           /* > 0: only this process */
+	char comm[RKD_COMM_LEN];           /* "": none; else the process of that name, found at attach */
+	int section_line;                  /* for messages: "rkd.conf:12: [program a/b] ..." */
+	int key_line;                      /* the line of pid or comm */
+};
+
+struct rkd_program_config {
+	struct rkd_program_opts entries[RKD_MAX_PROGRAM_OPTS];
+	size_t count;
+	char source[PATH_MAX];             /* the config file, for messages */
+};
+
+/* The hardware hooks' devices ([iio DEVICE], [uio DEVICE]; docs/rkd.md). */
+#define RKD_MAX_DEVICES 16
+#define RKD_DEVICE_NAME_LEN 64
+#define RKD_IIO_CHANNELS_LEN 200
+/* Channels per [iio DEVICE]: RK_IIO_MAX_CHANNELS values and the timestamp. */
+#define RKD_IIO_MAX_NAMED 17
+
+struct rkd_iio_config {
+	char device[RKD_DEVICE_NAME_LEN];     /* as in SEC("iio/DEVICE"); first member */
+	char trigger[RKD_DEVICE_NAME_LEN];    /* "": the device's current trigger */
+	char channels[RKD_IIO_CHANNELS_LEN];  /* "voltage0,accel_x"; "": every scan element */
+	int section_line, trigger_line, channels_line;
+};
+
+struct rkd_uio_config {
+	char device[RKD_DEVICE_NAME_LEN];     /* as in SEC("uio/DEVICE"); first member */
+	unsigned map;                         /* N of /dev/uioN's mapN; 0 */
+	/* [start, end) byte ranges of the map; read: the whole map unless given; write: none. */
+	bool has_readable, has_writable;
+	unsigned long long read_start, read_end, write_start, write_end;
+	int section_line, map_line, readable_line, writable_line;
+};
+
 struct rkd_config {
 	char programs_dir[PATH_MAX];
 	char socket_path[RKD_SOCKET_PATH_MAX];
@@ -88,7 +136,22 @@ struct rkd_config {
 	/* Drop every capability rkd does not need once the socket is bound (docs/security.md). */
 	bool drop_capabilities;
 	struct rkd_estop_config estop;  /* [actuator NAME] and [estop] sections */
+	/* The hardware hooks' devices: [iio DEVICE], [uio DEVICE]. */
+	struct rkd_iio_config iio[RKD_MAX_DEVICES];
+	size_t iio_count;
+	struct rkd_uio_config uio[RKD_MAX_DEVICES];
+	size_t uio_count;
+	char source[PATH_MAX];          /* the config file, for messages ("" when none was read) */
+	struct rkd_program_config programs;  /* [program OBJECT/PROG] sections */
 };
+
+/* The [program OBJECT/PROG] entry of object's program prog, or NULL. */
+const struct rkd_program_opts *rkd_config_program(const struct rkd_config *config,
+                                                  const char *object, const char *prog);
+
+/* The [iio DEVICE] / [uio DEVICE] section of a SEC's DEVICE, or NULL. */
+const struct rkd_iio_config *rkd_config_iio(const struct rkd_config *config, const char *device);
+const struct rkd_uio_config *rkd_config_uio(const struct rkd_config *config, const char *device);
 
 /* The defaults: what rkd runs with when no config file exists. */
 void rkd_config_defaults(struct rkd_config *config);

@@ -129,6 +129,13 @@ static void print_config(const struct rkd_config *config)
 			printf("[actuator %s] gpio %s line %u bit %u safe_level %d\n", a->name, a->chip,
 			       a->channel, a->bit, a->safe_level);
 	}
+	for (size_t i = 0; i < config->programs.count; i++) {
+		const struct rkd_program_opts *p = &config->programs.entries[i];
+		if (p->comm[0])
+			printf("[program %s/%s] comm = %s\n", p->object, p->program, p->comm);
+		else if (p->pid)
+			printf("[program %s/%s] pid = %d\n", p->object, p->program, p->pid);
+	}
 }
 
 static uv_signal_t sigint_handle, sigterm_handle;

@@ -112,6 +112,11 @@ static const struct std_helper std_helpers[] = {
 	       A(CONST_SIZE))}},
 	{RK_HELPER_SENSOR_LAST_TIMESTAMP, rk_helper_sensor_last_timestamp,
 	 {"rk_sensor_last_timestamp", RK_RET_SCALAR, ARGS(A(SCALAR))}},
+	/* The program's device registers (rk_env.device_io): dst written up to size. */
+	{RK_HELPER_UIO_READ, rk_helper_uio_read,
+	 {"rk_uio_read", RK_RET_SCALAR, ARGS(A(SCALAR), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE))}},
+	{RK_HELPER_UIO_WRITE, rk_helper_uio_write,
+	 {"rk_uio_write", RK_RET_SCALAR, ARGS(A(SCALAR), A(PTR_TO_MEM), A(CONST_SIZE))}},
 };
 
 #define STD_HELPER_COUNT (sizeof(std_helpers) / sizeof(std_helpers[0]))

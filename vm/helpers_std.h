@@ -87,6 +87,10 @@ RK_HELPER(rk_helper_perf_event_output);
 RK_HELPER(rk_helper_emergency_stop);
 RK_HELPER(rk_helper_sensor_last_timestamp);
 
+/* helpers_device.c */
+RK_HELPER(rk_helper_uio_read);
+RK_HELPER(rk_helper_uio_write);
+
 /* helpers_control.c */
 RK_HELPER(rk_helper_tail_call);
 RK_HELPER(rk_helper_loop);

@@ -133,6 +133,8 @@ struct rk_helper_proto {
 #define RK_HELPER_TIMESERIES_PUSH 0x8001
 #define RK_HELPER_TIMESERIES_WINDOW 0x8002
 #define RK_HELPER_SENSOR_LAST_TIMESTAMP 0x8003
+#define RK_HELPER_UIO_READ 0x8004
+#define RK_HELPER_UIO_WRITE 0x8005
 
 struct rk_helpers; /* a registry: helper id -> function and prototype */
 
@@ -459,8 +461,9 @@ struct rk_event_meta {
  * Callbacks a host (rkd, rkctl, a test) gives the helpers; any may be NULL.
  * Without one: trace_printk and perf_event_output drop their output (and
  * still return success), probe_read_user fails with -EFAULT (the
- * destination zeroed), rk_emergency_stop returns -ENOTSUP and
- * rk_sensor_last_timestamp returns 0 ("unknown").  host is passed back
+ * destination zeroed), rk_emergency_stop and rk_uio_read/rk_uio_write return
+ * -ENOTSUP (a read's destination zeroed) and rk_sensor_last_timestamp returns
+ * 0 ("unknown").  host is passed back
  * unchanged.
  */
 struct rk_env {
@@ -476,6 +479,13 @@ struct rk_env {
 	int (*emergency_stop)(void *host, const struct rk_prog *prog, uint64_t mask);
 	/* rkBPF: CLOCK_MONOTONIC ns of the last sample of sensor id; 0 or -ENOENT. */
 	int (*sensor_timestamp)(void *host, uint32_t sensor_id, uint64_t *timestamp_ns);
+	/*
+	 * rkBPF: rk_uio_read (write 0: fill buf) and rk_uio_write (write 1: from
+	 * buf): size bytes at offset in the register window the host grants the
+	 * program's device; 0 or -errno.  The helper zeroes buf on a failed read.
+	 */
+	int (*device_io)(void *host, const struct rk_prog *prog, uint64_t offset, void *buf,
+	                 uint32_t size, int write);
 };
 
 /* ------------------------------------------------------------------ */

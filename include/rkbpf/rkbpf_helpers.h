@@ -60,6 +60,8 @@
 #define RK_HELPER_TIMESERIES_PUSH 0x8001
 #define RK_HELPER_TIMESERIES_WINDOW 0x8002
 #define RK_HELPER_SENSOR_LAST_TIMESTAMP 0x8003
+#define RK_HELPER_UIO_READ 0x8004
+#define RK_HELPER_UIO_WRITE 0x8005
 
 /*
  * What rk_timeseries_window() reports.  librkbpf's rkbpf.h defines the
@@ -137,6 +139,43 @@ static long (* const rk_timeseries_window)(void *map, const void *key, __u64 win
  */
 static __u64 (* const rk_sensor_last_timestamp)(__u32 sensor_id) =
 	(void *) RK_HELPER_SENSOR_LAST_TIMESTAMP;
+
+/*
+ * rk_uio_read
+ *
+ * 	Copy *size* bytes at *offset* of the register region of the program's
+ * 	UIO device (a uio/ program; the map and the byte range rkd.conf grants
+ * 	in [uio DEVICE]: map = N, readable = START-END, END excluded) into
+ * 	*dst*.  Registers are read with accesses of their width: a *size* of
+ * 	1, 2, 4 or 8 at an offset aligned to it is one access; a longer
+ * 	*size* (a multiple of 4, offset aligned to 4) is consecutive 32-bit
+ * 	reads.
+ *
+ * Returns
+ * 	0 on success; -ERANGE when the bytes are not all inside the readable
+ * 	range (or the map); -EINVAL for a size or alignment as above;
+ * 	-EACCES when rkd.conf grants nothing to read; -ENODEV once the device
+ * 	was removed; -ENOTSUP outside a uio/ program or outside rkd.  On
+ * 	failure *dst* is zeroed.
+ */
+static long (* const rk_uio_read)(__u32 offset, void *dst, __u32 size) =
+	(void *) RK_HELPER_UIO_READ;
+
+/*
+ * rk_uio_write
+ *
+ * 	Write *size* bytes from *src* at *offset* of the same region, with the
+ * 	same access rules, inside the range [uio DEVICE] writable = START-END
+ * 	grants (by default nothing is writable: the region is read-only).
+ * 	Typically: acknowledge a level-triggered interrupt at the device
+ * 	before rkd re-enables it.
+ *
+ * Returns
+ * 	0 on success; -EACCES when no writable range is configured; otherwise
+ * 	as rk_uio_read.
+ */
+static long (* const rk_uio_write)(__u32 offset, const void *src, __u32 size) =
+	(void *) RK_HELPER_UIO_WRITE;
 
 #endif /* __bpf__ */
 

@@ -1,7 +1,9 @@
 # The hardware-lab tests: rkd's hooks on real kernel drivers, in a QEMU guest
 # running Debian's stock 6.1 kernel (tests/hw/lab is hwlab: read its README).
-# One guest boot per tests/hw/guest/*.sh; programs in tests/hw/progs/, helper
-# executables (tests/hw/*.c) built into $(BUILD)/tests/hw/.
+# One guest boot per tests/hw/guest/*.sh (each sources tests/hw/guest/lib.sh,
+# the helpers they share, and gets only the objects its "# objects:" line
+# names); programs in tests/hw/progs/, helper executables (tests/hw/*.c) built
+# into $(BUILD)/tests/hw/.
 # Included by the top-level Makefile (-include tests/hw/hw.mk).
 #
 #   make test-hw   build rkd, rkctl, the programs and the helpers, then

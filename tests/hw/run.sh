@@ -37,14 +37,21 @@ fi
 hwlab=$(cd "$hwlab" && pwd)
 build=$(cd "$build" 2>/dev/null && pwd) || { echo "test-hw: no build directory ${1:-build}" >&2; exit 1; }
 
-# Every guest test (tests/hw/guest/*.sh, or those named on the command line
-# after BUILD) boots its own guest and gets two arguments: BUILD (the build
-# directory, same absolute path in the guest) and the directory of the BPF
-# objects (tests/hw/progs/*.bpf.c, built into BUILD/tests/hw/).  Executables
-# built into BUILD/tests/hw/ go to the guest with their libraries.
+# Every guest test (tests/hw/guest/*.sh but lib.sh, or those named on the
+# command line after BUILD) boots its own guest and gets two arguments: BUILD
+# (the build directory, same absolute path in the guest) and the directory of
+# the BPF objects (tests/hw/progs/*.bpf.c, built into BUILD/tests/hw/): only
+# those its "# objects: PATTERN..." line names (hw_gpio_*, every object when
+# it has none), so that its rkd sees nothing else.  tests/hw/guest/lib.sh,
+# which every test sources, goes to /rkhw/lib.sh.  Executables built into
+# BUILD/tests/hw/ go to the guest with their libraries.
 shift || true
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=("$here"/guest/*.sh)
+if [ ${#tests[@]} -eq 0 ]; then
+	for t in "$here"/guest/*.sh; do
+		[ "$(basename "$t")" = lib.sh ] || tests+=("$t")
+	done
+fi
 bins=("$build/rkd" "$build/rkctl")
 for b in "$build"/tests/hw/*; do
 	[ -f "$b" ] && [ -x "$b" ] && bins+=("$b")
@@ -70,18 +77,33 @@ grep '^hwlab: ready' "$setup_log"
 
 # The binaries keep their absolute paths in the guest (-b copies their
 # libraries too); the objects go to /rkhw/objs.
-args=()
+args=(-f "$here/guest/lib.sh=/rkhw/lib.sh")
 for b in "${bins[@]}"; do
 	args+=(-b "$b")
 done
-for p in "$here"/progs/*.bpf.c; do
-	n=$(basename "$p" .bpf.c)
-	args+=(-f "$build/tests/hw/$n.o=/rkhw/objs/$n.o")
-done
+
+# objects_for TEST: -f arguments for the objects the test's "# objects:" line names.
+objects_for() {
+	local line n p pattern matched
+	local -a patterns
+	line=$(sed -n 's/^# objects: *//p' "$1" | head -n 1)
+	read -r -a patterns <<<"${line:-*}"   # words, never expanded as file names here
+	for p in "$here"/progs/*.bpf.c; do
+		n=$(basename "$p" .bpf.c)
+		matched=0
+		for pattern in "${patterns[@]}"; do
+			# shellcheck disable=SC2254
+			case "$n" in $pattern) matched=1 ;; esac
+		done
+		[ $matched = 1 ] && printf '%s\n' -f "$build/tests/hw/$n.o=/rkhw/objs/$n.o"
+	done
+}
+
 status=0
 for t in "${tests[@]}"; do
 	t1=$SECONDS
-	bash "$hwlab/run-in-guest.sh" "${args[@]}" "$t" "$build" /rkhw/objs
+	mapfile -t objs < <(objects_for "$t")
+	bash "$hwlab/run-in-guest.sh" "${args[@]}" "${objs[@]}" "$t" "$build" /rkhw/objs
 	rc=$?
 	echo "test-hw: $(basename "$t") exit code $rc, $((SECONDS - t1)) s"
 	[ $rc -eq 0 ] || status=1

@@ -19,53 +19,18 @@
 #      module; edge -> outputs written, as the module measures it (reported);
 #   6. the module unloads cleanly.
 # Timing is emulated (TCG): everything waits for a state, nothing asserts a bound.
-RKD=$1/rkd RKCTL=$1/rkctl OBJS=$2 KMOD=$1/tests/hw/rk_estop.ko
+# objects: hw_estop_* hw_pwm_*
+HW_TEST=estop
 W=/tmp/rkestop
-SOCK=$W/rkd.sock
+. "${RKHW_LIB:-/rkhw/lib.sh}"
+KMOD=$1/tests/hw/rk_estop.ko
 CONF=$W/rkd.conf
 MOD=/sys/kernel/rk_estop
-passed=0
-rkd_pid='' tail_pid=''
-
-say() { echo "estop.sh: $*"; }
-cleanup() {
-	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
-	[ -n "$rkd_pid" ] && kill "$rkd_pid" 2>/dev/null
-}
-fail() {
-	echo "FAIL: $*"
-	echo "--- rkd log (last 30 lines)"
-	tail -n 30 $W/rkd.log 2>/dev/null
+on_fail() {
 	echo "--- rkctl tail (last 5 lines)"
 	tail -n 5 $W/tail.json 2>/dev/null
 	echo "--- rk_estop state: $(cat $MOD/state 2>/dev/null)"
 	dmesg | grep rk_estop | tail -n 10
-	cleanup
-	exit 1
-}
-ok() { passed=$((passed + 1)); say "ok $passed - $*"; }
-rkctl() { "$RKCTL" "$@" --socket $SOCK; }
-
-# expect NAME REGEX COMMAND...: the command exits 0 and its output matches.
-expect() {
-	name=$1 pattern=$2
-	shift 2
-	out=$("$@" 2>&1) || fail "$name: exit $?: $out"
-	echo "$out" | grep -qE -- "$pattern" || fail "$name: output does not match /$pattern/:
-$out"
-	ok "$name"
-}
-
-# until_true NAME SECONDS COMMAND...: poll until the command succeeds.
-until_true() {
-	name=$1 secs=$2
-	shift 2
-	n=0
-	until "$@"; do
-		n=$((n + 1))
-		[ $n -le $((secs * 20)) ] || fail "$name: not so after $secs s"
-		sleep 0.05
-	done
 }
 
 wait_log() { until_true "$1" "$2" grep -qE -- "$3" "$4"; }
@@ -74,13 +39,6 @@ wait_log() { until_true "$1" "$2" grep -qE -- "$3" "$4"; }
 pwm0_full_off() { [ $(($(pca9685_reg 0x09) & 0x10)) -ne 0 ]; }
 pwm0_running() { [ $(($(pca9685_reg 0x09) & 0x10)) -eq 0 ] && [ "$(cat $PWM_CHIP/pwm0/enable)" = 1 ]; }
 line_is() { [ "$(gpio_sim_get "$1")" = "$2" ]; }
-json_field() { sed -n "s/.*\"$1\":\(-\{0,1\}[0-9][0-9]*\).*/\1/p"; }
-
-start_rkd() {
-	"$RKD" --foreground --config $CONF --programs-dir $W/progs --socket $SOCK >$W/rkd.log 2>&1 &
-	rkd_pid=$!
-	wait_log rkd-ready 20 'ready:' $W/rkd.log
-}
 
 # bad_config NAME REGEX: rkd refuses $CONF (exit 2) with a message matching REGEX.
 bad_config() {
@@ -160,8 +118,8 @@ ok "rk_estop loaded: $(dmesg | grep 'rk_estop: ready' | tail -n 1 | sed 's/^\[[^
 	echo
 	actuators
 } >$CONF
-cp "$OBJS"/hw_estop_trip.o $W/progs/ || fail "copy objects"
-start_rkd
+copy_objs $W/progs hw_estop_trip
+start_rkd $W/progs --config $CONF
 ok "rkd started with 2 actuators (pid $rkd_pid)"
 line_is 3 0 || fail "line 3 is not at its run level (0) while rkd runs: $(gpio_sim_get 3)"
 ok "line 3 held at its run level 0 by rkd"
@@ -214,19 +172,31 @@ if [ -f "$OBJS/hw_pwm_watch.o" ]; then
 	expect pwm-hook-list "on_pwm  pwm $PWM/0" rkctl list
 	echo 1 >$PWM_CHIP/export
 	echo 20000000 >$PWM_CHIP/pwm1/period && echo 700000 >$PWM_CHIP/pwm1/duty_cycle
-	echo 1234000 >$PWM_CHIP/pwm0/duty_cycle || fail "duty change"
-	until_true pwm-hook-ran 10 sh -c "\"$RKCTL\" map get hw_pwm_watch watch 0 --socket $SOCK | grep -q '\"duty_ns\":1234000'"
+	# The hook tells channel 0's records from channel 1's by the pwm_device the
+	# first matching record names (docs/estop.md): a record may pass before it
+	# knows it, so a change it missed is made again, with another duty.
+	duty=
+	for try in 1234000 1235000 1236000 1237000 1238000; do
+		echo $try >$PWM_CHIP/pwm0/duty_cycle || fail "duty change"
+		if until_quiet 3 sh -c "\"$RKCTL\" map get hw_pwm_watch watch 0 --socket $SOCK | grep -q '\"duty_ns\":$try'"; then
+			duty=$try
+			break
+		fi
+		say "the PWM hook missed duty $try; changing it again"
+	done
+	[ -n "$duty" ] || fail "pwm-hook-ran: the hook saw none of 5 duty changes"
 	w=$(rkctl map get hw_pwm_watch watch 0)
-	echo "$w" | grep -qE "\"last\":\{\"timestamp_ns\":[1-9][0-9]*,\"chip\":${PWM#pwmchip},\"channel\":0,\"period_ns\":20000000,\"duty_ns\":1234000,\"polarity\":0,\"enabled\":1\}" ||
+	echo "$w" | grep -qE "\"last\":\{\"timestamp_ns\":[1-9][0-9]*,\"chip\":${PWM#pwmchip},\"channel\":0,\"period_ns\":20000000,\"duty_ns\":$duty,\"polarity\":0,\"enabled\":1\}" ||
 		fail "pwm event: $w"
-	ok "the PWM hook saw duty 1234000 on $PWM/0: $w"
+	ok "the PWM hook saw duty $duty on $PWM/0: $w"
 	echo 1500000 >$PWM_CHIP/pwm0/duty_cycle
 	until_true pwm-hook-ran-2 10 sh -c "\"$RKCTL\" map get hw_pwm_watch watch 0 --socket $SOCK | grep -q '\"duty_ns\":1500000'"
 	w=$(rkctl map get hw_pwm_watch watch 0)
 	[ "$(echo "$w" | json_field others)" = 0 ] || fail "the hook passed events of another channel: $w"
 	count=$(echo "$w" | json_field count)
-	# Exactly the two changes of channel 0: channel 1's records were filtered out.
-	[ "$count" = 2 ] || fail "count $count, want 2 (channel 1's changes must not count): $w"
+	# Only channel 0's changes (at most one per duty written): channel 1's were filtered out.
+	[ "$count" -ge 2 ] && [ "$count" -le 6 ] ||
+		fail "count $count, want 2..6 (channel 1's changes must not count): $w"
 	ok "the PWM hook saw $count changes of channel 0, none of channel 1"
 fi
 

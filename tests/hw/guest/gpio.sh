@@ -12,59 +12,12 @@
 # programs counted, a swap keeps the line, a third-party request of a line
 # is reported as busy, and the chip is removed under the programs: an error
 # event, and rkd keeps running.
-RKD=$1/rkd RKCTL=$1/rkctl OBJS=$2
-W=/tmp/rkhw
-SOCK=$W/rkd.sock
+# objects: hw_gpio_*
+HW_TEST=gpio
+. "${RKHW_LIB:-/rkhw/lib.sh}"
 PULSES=20     # rising + falling pairs on line 3 and on line 4
-passed=0
-rkd_pid='' tail_pid='' mon_pid=''
-
-say() { echo "gpio.sh: $*"; }
-cleanup() {
-	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
-	[ -n "$mon_pid" ] && kill "$mon_pid" 2>/dev/null
-	[ -n "$rkd_pid" ] && kill "$rkd_pid" 2>/dev/null
-}
-fail() {
-	echo "FAIL: $*"
-	echo "--- rkd log (last 30 lines)"
-	tail -n 30 $W/rkd.log 2>/dev/null
-	echo "--- rkctl list"
-	"$RKCTL" list --socket $SOCK 2>&1
-	cleanup
-	exit 1
-}
-ok() { passed=$((passed + 1)); say "ok $passed - $*"; }
-rkctl() { "$RKCTL" "$@" --socket $SOCK; }
-expect() {
-	name=$1 pattern=$2
-	shift 2
-	out=$("$@" 2>&1) || fail "$name: exit $?: $out"
-	echo "$out" | grep -qE -- "$pattern" || fail "$name: output does not match /$pattern/:
-$out"
-	ok "$name"
-}
-wait_for() {
-	n=0
-	while ! grep -qE -- "$3" "$4" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -le $(($2 * 20)) ] || fail "$1: after $2 s, no line of $4 matches /$3/:
-$(tail -n 20 "$4" 2>/dev/null)"
-		sleep 0.05
-	done
-}
-json_field() { sed -n "s/.*\"$1\":\(-\{0,1\}[0-9][0-9]*\).*/\1/p"; }
-# wait_value NAME SECONDS WANT COMMAND...: until the command prints WANT.
-wait_value() {
-	name=$1 secs=$2 want=$3
-	shift 3
-	n=0
-	while [ "$("$@" 2>&1)" != "$want" ]; do
-		n=$((n + 1))
-		[ $n -le $((secs * 20)) ] || fail "$name: after $secs s, $("$@" 2>&1), expected $want"
-		sleep 0.05
-	done
-}
+mon_pid=''
+on_cleanup() { [ -n "$mon_pid" ] && kill "$mon_pid" 2>/dev/null; }
 edges() { rkctl map get hw_gpio_edges edges 0; }
 edge_field() { edges | json_field "$1"; }
 
@@ -76,13 +29,8 @@ say "gpio-sim: $GPIO_CHIP ($GPIO_DEV), label $(cat /sys/kernel/config/gpio-sim/r
 # Lines start low (pull-down): every pulse below is one rising and one falling edge.
 gpio_sim_set 3 0; gpio_sim_set 4 0
 
-mkdir -p $W/progs
-for n in hw_gpio_edges hw_gpio_rising hw_gpio_bad_chip hw_gpio_bad_line; do
-	cp "$OBJS/$n.o" $W/progs/ || fail "copy $n.o"
-done
-"$RKD" --foreground --programs-dir $W/progs --socket $SOCK >$W/rkd.log 2>&1 &
-rkd_pid=$!
-wait_for rkd-ready 20 'ready:' $W/rkd.log
+copy_objs $W/progs hw_gpio_edges hw_gpio_rising hw_gpio_bad_chip hw_gpio_bad_line
+start_rkd $W/progs
 ok "rkd started (pid $rkd_pid)"
 
 # --- what attached, and the precise errors ----------------------------------------
@@ -175,10 +123,5 @@ ok "chip removal logged"
 kill -0 $rkd_pid || fail "rkd died after the chip was removed"
 expect still-running '^hw_gpio_rising +running' rkctl list
 kill $tail_pid 2>/dev/null; tail_pid=
-kill $rkd_pid
-wait $rkd_pid
-rc=$?
-rkd_pid=
-[ $rc -eq 0 ] || fail "rkd exited $rc on SIGTERM"
-ok "rkd stopped cleanly"
+stop_rkd
 say "$passed checks passed"

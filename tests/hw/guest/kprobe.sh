@@ -12,74 +12,34 @@
 #                    past the end, inside an instruction, blacklisted);
 # then the opener (tests/hw/opener.c) makes a known sequence of opens and the
 # checks compare, through rkctl, what the programs saw with what it did.
-RKD=$1/rkd RKCTL=$1/rkctl OBJS=$2 OPENER=$1/tests/hw/hw-opener
-W=/tmp/rkhw
-SOCK=$W/rkd.sock
+# objects: hw_open_* hw_bad_*
+HW_TEST=kprobe
+. "${RKHW_LIB:-/rkhw/lib.sh}"
+OPENER=$1/tests/hw/hw-opener
 COUNT=50      # successful open(FILE) of the opener
 FAILS=10      # openat(dirfd, "no-such-file-xyz"): -ENOENT
 FILE=$W/marker-file
-passed=0
-rkd_pid='' opener_pid=''
-
-say() { echo "kprobe.sh: $*"; }
-cleanup() {
+opener_pid=''
+on_cleanup() {
 	exec 3>&- 2>/dev/null
 	[ -n "$opener_pid" ] && kill "$opener_pid" 2>/dev/null
-	[ -n "$rkd_pid" ] && kill "$rkd_pid" 2>/dev/null
 }
-fail() {
-	echo "FAIL: $*"
-	echo "--- rkd log (last 30 lines)"
-	tail -n 30 $W/rkd.log 2>/dev/null
-	echo "--- rkctl list"
-	"$RKCTL" list --socket $SOCK 2>&1
+on_fail() {
 	echo "--- rkctl stats"
-	"$RKCTL" stats --socket $SOCK 2>&1
-	cleanup
-	exit 1
+	"$RKCTL" stats --socket "$SOCK" 2>&1
 }
-ok() { passed=$((passed + 1)); say "ok $passed - $*"; }
-rkctl() { "$RKCTL" "$@" --socket $SOCK; }
-
-# expect NAME REGEX COMMAND...: the command exits 0 and its output matches.
-expect() {
-	name=$1 pattern=$2
-	shift 2
-	out=$("$@" 2>&1) || fail "$name: exit $?: $out"
-	echo "$out" | grep -qE -- "$pattern" || fail "$name: output does not match /$pattern/:
-$out"
-	ok "$name"
-}
-
-# wait_for NAME SECONDS REGEX FILE: until FILE has a line matching REGEX.
-wait_for() {
-	n=0
-	while ! grep -qE -- "$3" "$4" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -le $(($2 * 20)) ] || fail "$1: after $2 s, no line of $4 matches /$3/:
-$(tail -n 20 "$4" 2>/dev/null)"
-		sleep 0.05
-	done
-}
-
-# count_lines REGEX FILE
-count_lines() { grep -cE -- "$1" "$2" 2>/dev/null; }
-
-# json_field NAME: the integer member NAME of the JSON object on stdin.
-json_field() { sed -n "s/.*\"$1\":\(-\{0,1\}[0-9][0-9]*\).*/\1/p"; }
 
 say "kernel $(uname -r), $(nproc 2>/dev/null || echo '?') CPUs"
 mkdir -p $W/progs
 echo "kprobe test data" >$FILE
 [ -r /sys/bus/event_source/devices/kprobe/type ] || fail "this kernel has no kprobe PMU"
 say "kprobe PMU type $(cat /sys/bus/event_source/devices/kprobe/type), retprobe $(cat /sys/bus/event_source/devices/kprobe/format/retprobe)"
-cp "$OBJS"/hw_*.o $W/progs/ || fail "copy objects"
-
-"$RKD" --foreground --programs-dir $W/progs --socket $SOCK >$W/rkd.log 2>&1 &
-rkd_pid=$!
-wait_for rkd-ready 20 'ready:' $W/rkd.log
-kill -0 $rkd_pid 2>/dev/null || fail "rkd exited at start"
+copy_objs $W/progs hw_open_entry hw_open_exit hw_bad_kprobe hw_bad_offset hw_bad_insn hw_bad_blacklist
+start_rkd $W/progs
 ok "rkd started (pid $rkd_pid)"
+others=$(rkctl list | grep -E '^[^ ]' | grep -vE '^(hw_open_entry|hw_open_exit|hw_bad_kprobe|hw_bad_offset|hw_bad_insn|hw_bad_blacklist) ')
+[ -z "$others" ] || fail "objects of other tests were loaded: $others"
+ok "only this test's objects are loaded"
 
 # --- what rkd attached, and the one precise error ------------------------------
 expect list-kprobe '^hw_open_entry +running +v1 .*
@@ -201,10 +161,6 @@ exec 3>&-   # the opener exits
 wait $opener_pid || fail "opener exited $?: $(cat $W/opener.out)"
 opener_pid=
 kill $tail_pid 2>/dev/null
-kill $rkd_pid
-wait $rkd_pid
-rc=$?
-rkd_pid=
-[ $rc -eq 0 ] || fail "rkd exited $rc on SIGTERM"
-ok "rkd stopped cleanly"
+tail_pid=
+stop_rkd
 say "$passed checks passed"

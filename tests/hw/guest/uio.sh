@@ -11,57 +11,13 @@
 # Interrupts fired one at a time are counted exactly; a burst's interrupts,
 # as the kernel counted them, are accounted for exactly as runs + missed; an edu interrupt arrives and, once acked, no
 # more do.
-RKD=$1/rkd RKCTL=$1/rkctl OBJS=$2
-W=/tmp/rkhw
-SOCK=$W/rkd.sock
+# objects: hw_uio_*
+HW_TEST=uio
+. "${RKHW_LIB:-/rkhw/lib.sh}"
 FIRES=20
 BURST=30
-passed=0
-rkd_pid=''
-
-say() { echo "uio.sh: $*"; }
-cleanup() { [ -n "$rkd_pid" ] && kill "$rkd_pid" 2>/dev/null; }
-fail() {
-	echo "FAIL: $*"
-	echo "--- rkd log (last 30 lines)"
-	tail -n 30 $W/rkd.log 2>/dev/null
-	echo "--- rkctl list"
-	"$RKCTL" list --socket $SOCK 2>&1
-	cleanup
-	exit 1
-}
-ok() { passed=$((passed + 1)); say "ok $passed - $*"; }
-rkctl() { "$RKCTL" "$@" --socket $SOCK; }
-expect() {
-	name=$1 pattern=$2
-	shift 2
-	out=$("$@" 2>&1) || fail "$name: exit $?: $out"
-	echo "$out" | grep -qE -- "$pattern" || fail "$name: output does not match /$pattern/:
-$out"
-	ok "$name"
-}
-wait_for() {
-	n=0
-	while ! grep -qE -- "$3" "$4" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -le $(($2 * 20)) ] || fail "$1: after $2 s, no line of $4 matches /$3/:
-$(tail -n 20 "$4" 2>/dev/null)"
-		sleep 0.05
-	done
-}
-json_field() { sed -n "s/.*\"$1\":\(-\{0,1\}[0-9][0-9]*\).*/\1/p"; }
 irqs() { rkctl map get hw_uio_irqs irqs 0; }
 irq_field() { irqs | json_field "$1"; }
-wait_value() {
-	name=$1 secs=$2 want=$3
-	shift 3
-	n=0
-	while [ "$("$@" 2>&1)" != "$want" ]; do
-		n=$((n + 1))
-		[ $n -le $((secs * 20)) ] || fail "$name: after $secs s, $("$@" 2>&1), expected $want"
-		sleep 0.05
-	done
-}
 
 say "kernel $(uname -r)"
 . /hwsetup.sh
@@ -69,13 +25,8 @@ setup_uio_sim || fail "setup_uio_sim"
 setup_uio_edu || fail "setup_uio_edu"
 say "uio_sim: $UIO_SIM, edu: $UIO_EDU"
 
-mkdir -p $W/progs
-for n in hw_uio_irqs hw_uio_edu hw_uio_bad_device; do
-	cp "$OBJS/$n.o" $W/progs/ || fail "copy $n.o"
-done
-"$RKD" --foreground --programs-dir $W/progs --socket $SOCK >$W/rkd.log 2>&1 &
-rkd_pid=$!
-wait_for rkd-ready 20 'ready:' $W/rkd.log
+copy_objs $W/progs hw_uio_irqs hw_uio_edu hw_uio_bad_device
+start_rkd $W/progs
 ok "rkd started (pid $rkd_pid)"
 
 expect list-sim '^hw_uio_irqs +running +v1 .*
@@ -138,5 +89,78 @@ wait $rkd_pid
 rc=$?
 rkd_pid=
 [ $rc -eq 0 ] || fail "rkd exited $rc on SIGTERM"
+ok "rkd stopped cleanly"
+# --- rk_uio_read / rk_uio_write ([uio DEVICE] in rkd.conf); a device removed ---------
+# hw_uio_regs.o on edu: its identification register, the liveness register (written,
+# read back complemented), a read past the readable range, a write outside the writable
+# one, and the interrupt acknowledged from the program (0x24 -> 0x64) before rkd
+# re-enables INTx: one raise, one run.  Then uio_sim unbound under hw_uio_irqs.o.
+cat >$W/hw.conf <<CONF
+[uio uio_pci_generic]
+map = 0
+readable = 0x0-0x100
+writable = 0x4-0x68
+CONF
+mkdir -p $W/progs2
+for n in hw_uio_regs hw_uio_irqs; do
+	cp "$OBJS/$n.o" $W/progs2/ || fail "copy $n.o"
+done
+"$RKD" --foreground --config $W/hw.conf --programs-dir $W/progs2 --socket $SOCK >$W/rkd.log 2>&1 &
+rkd_pid=$!
+wait_for rkd2-ready 20 'ready:' $W/rkd.log
+ok "rkd started with [uio uio_pci_generic] (pid $rkd_pid)"
+expect list-regs '^hw_uio_regs +running +v1 ' rkctl list
+regs() { rkctl map get hw_uio_regs regs 0; }
+reg() { regs | json_field "$1"; }
+c0=$(cat "$UIO_EDU_SYSFS/event")
+RAISES=3
+i=0
+while [ $i -lt $RAISES ]; do
+	i=$((i + 1))
+	devmem $((bar + 0x60)) 32 $((0x100 + i))     # raise (status bit 8 and up)
+	wait_value "regs run $i" 20 $i reg runs
+done
+sleep 0.5   # a re-fire would show as more runs and more kernel interrupts
+s=$(regs)
+say "regs: $s"
+[ "$(echo "$s" | json_field id_rc)" = 0 ] && [ "$(echo "$s" | json_field id)" = $((0x010000ed)) ] ||
+	fail "rk_uio_read(0x00): not edu's identification 0x010000ed: $s"
+ok "rk_uio_read(0x00) = 0x010000ed, edu's identification register"
+[ "$(echo "$s" | json_field liveness_ok)" = $RAISES ] || fail "liveness register not complemented: $s"
+ok "rk_uio_write(0x04, x) then rk_uio_read(0x04) = ~x, every run"
+[ "$(echo "$s" | json_field range_rc)" = -34 ] && [ "$(echo "$s" | json_field range_zeroed)" = $RAISES ] ||
+	fail "read at 0x100 (outside readable = 0x0-0x100): $s"
+ok "rk_uio_read(0x100): -ERANGE, the destination zeroed"
+[ "$(echo "$s" | json_field write_range_rc)" = -34 ] || fail "write at 0x80 (outside writable = 0x4-0x68): $s"
+ok "rk_uio_write(0x80): -ERANGE"
+[ "$(echo "$s" | json_field ack_rc)" = 0 ] || fail "acknowledging: $s"
+[ "$(echo "$s" | json_field runs)" = $RAISES ] && [ "$(cat "$UIO_EDU_SYSFS/event")" = $((c0 + RAISES)) ] ||
+	fail "acked by the program, $RAISES raises: $(echo "$s" | json_field runs) runs, $(($(cat "$UIO_EDU_SYSFS/event") - c0)) interrupts"
+ok "edu acknowledged by the program (0x64): $RAISES raises, $RAISES interrupts, $RAISES runs"
+
+rkctl tail --json >$W/tail2.json 2>&1 &
+tail_pid=$!
+n=0
+until grep -q '"object":"hw_uio_irqs","what":"swapped"' $W/tail2.json 2>/dev/null; do
+	n=$((n + 1)); [ $n -le 100 ] || { kill $tail_pid; fail "rkctl tail never subscribed: $(cat $W/tail2.json)"; }
+	rkctl load $W/progs2/hw_uio_irqs.o >/dev/null 2>&1
+	sleep 0.1
+done
+echo 1 >"$UIO_SIM_FIRE"
+wait_value "sim irq before unbind" 20 1 sh -c "'$RKCTL' map get hw_uio_irqs irqs 0 --socket $SOCK | sed -n 's/.*\"runs\":\([0-9]*\).*/\1/p' | sed 's/^[1-9][0-9]*$/1/'"
+dev=$(basename "$(readlink -f "$UIO_SIM_SYSFS/device")")
+echo "$dev" >/sys/bus/platform/drivers/uio_pdrv_genirq/unbind || fail "cannot unbind $dev from uio_pdrv_genirq"
+wait_for uio-removed 20 '"what":"hook_error".*uio uio_sim \(uio[0-9]+ uio_sim, irqcontrol\): No such device \(the device was removed' $W/tail2.json
+kill $tail_pid 2>/dev/null
+ok "uio_sim unbound ($dev): a hook_error event"
+kill -0 $rkd_pid || fail "rkd died after uio_sim was unbound"
+devmem $((bar + 0x60)) 32 $((0x100 + RAISES + 1))
+wait_value "regs run after the unbind" 20 $((RAISES + 1)) reg runs
+ok "rkd keeps running: edu still interrupts its program"
+kill $rkd_pid
+wait $rkd_pid
+rc=$?
+rkd_pid=
+[ $rc -eq 0 ] || fail "rkd (with [uio] sections) exited $rc on SIGTERM"
 ok "rkd stopped cleanly"
 say "$passed checks passed"

@@ -70,6 +70,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!starts_with(section, "timer/") || spec.period_ns == 0)
 				abort();
 			break;
+		case RK_HOOK_GPIO:
+			if (!starts_with(section, "gpio/") || !spec.path[0] ||
+			    spec.edge < RK_HOOK_EDGE_RISING || spec.edge > RK_HOOK_EDGE_BOTH)
+				abort();
+			break;
+		case RK_HOOK_IIO:
+			if (!starts_with(section, "iio/") || !spec.path[0])
+				abort();
+			break;
+		case RK_HOOK_PWM:
+			if (!starts_with(section, "pwm/") || !spec.path[0])
+				abort();
+			break;
+		case RK_HOOK_UIO:
+			if (!starts_with(section, "uio/") || !spec.path[0])
+				abort();
+			break;
 		default:
 			abort();
 		}

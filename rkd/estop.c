@@ -56,6 +56,7 @@ static struct {
 	uint64_t time_ns;               /* CLOCK_REALTIME of the first trip */
 	uint64_t monotonic_ns;
 	uint64_t act_ns;                /* how long driving the actuators took */
+	uint64_t written_ns;            /* CLOCK_MONOTONIC right after the last write */
 	char object[ESTOP_NAME_LEN];
 	char program[ESTOP_NAME_LEN];
 	uint64_t trips;                 /* latched trips since start */
@@ -364,6 +365,7 @@ int rkd_estop_trip(struct rkd_daemon *daemon, const char *object, const char *pr
 		estop.time_ns = realtime_ns();
 		estop.monotonic_ns = start;
 		estop.act_ns = acted - start;
+		estop.written_ns = acted;
 		copy_name(estop.object, object);
 		copy_name(estop.program, program);
 		estop.trips++;
@@ -374,9 +376,9 @@ int rkd_estop_trip(struct rkd_daemon *daemon, const char *object, const char *pr
 		char message[256];
 		snprintf(message, sizeof(message),
 		         "%s: emergency stop %s: mask 0x%" PRIx64 ", actuators stopped 0x%" PRIx64
-		         " in %" PRIu64 " ns%s%s",
+		         " in %" PRIu64 " ns, written_ns %" PRIu64 "%s%s",
 		         program ? program : "?", first ? "tripped" : "extended", mask, newly,
-		         acted - start, first_error ? "; error: " : "",
+		         acted - start, acted, first_error ? "; error: " : "",
 		         first_error ? strerror(-first_error) : "");
 		rkd_events_notice(&daemon->events, object ? object : "rkd", "emergency_stop", message);
 		rkd_log(first_error ? "error" : "info", "%s: %s", object ? object : "rkd", message);
@@ -429,6 +431,7 @@ json_t *rkd_estop_status_json(void)
 		json_object_set_new(status, "ago_ns",
 		                    json_integer((json_int_t)(rkd_now_ns() - estop.monotonic_ns)));
 		json_object_set_new(status, "act_ns", json_integer((json_int_t)estop.act_ns));
+		json_object_set_new(status, "written_ns", json_integer((json_int_t)estop.written_ns));
 	}
 	json_t *actuators = json_array();
 	for (size_t i = 0; i < estop.count; i++) {

@@ -17,7 +17,12 @@
 #   4. rkd killed with SIGKILL: the module trips (line 3 -> 1, channel 0 off);
 #   5. rkd stopped: the e-stop input (gpio-sim line 5, rising) trips the
 #      module; edge -> outputs written, as the module measures it (reported);
-#   6. the module unloads cleanly.
+#   6. the module unloads cleanly;
+#   7. rkd again (no watchdog), hw_estop_edge.o on SEC("gpio/rk-sim/6/rising")
+#      calls rk_emergency_stop(3) on each of 30 rising edges driven from
+#      gpio-sim: each edge trips once (status, one event), line 3 reads 1 and
+#      pwm0 is off after each, then reset and re-arm; edge (kernel timestamp)
+#      -> actuators written (status written_ns), as rkd measures it (reported).
 # Timing is emulated (TCG): everything waits for a state, nothing asserts a bound.
 # objects: hw_estop_* hw_pwm_*
 HW_TEST=estop
@@ -245,4 +250,67 @@ grep -q "rk_estop" /proc/modules && fail "rk_estop still in /proc/modules"
 dmesg | grep -q 'rk_estop: unloaded' || fail "no unload message"
 ok "rk_estop unloaded cleanly: $(dmesg | grep 'rk_estop: unloaded' | tail -n 1 | sed 's/^\[[^]]*\] //')"
 gpioset "$GPIO_CHIP" 5=0 2>/dev/null && ok "the input line is free again"
+
+# --- 7. rkd's path: a GPIO edge -> a program -> rk_emergency_stop -> actuators written ----
+EDGES=30
+kill $tail_pid 2>/dev/null
+tail_pid=
+actuators >$CONF
+gpio_sim_set 6 0
+copy_objs $W/progs-edge hw_estop_edge
+# The first rkd's log says 'ready:' already: start_rkd could read it before the new rkd truncates it.
+rm -f $W/rkd.log
+start_rkd $W/progs-edge --config $CONF
+ok "rkd started again, no watchdog (pid $rkd_pid)"
+expect edge-list '^hw_estop_edge +running .*
+    stop_on_edge  gpio rk-sim/6/rising' rkctl list
+line_is 3 0 || fail "line 3 is not at its run level (0) under rkd: $(gpio_sim_get 3)"
+rkctl tail --json >$W/tail-edge.json 2>&1 &
+tail_pid=$!
+until_true edge-tail-subscribed 10 sh -c "\"$RKCTL\" stats --json --socket $SOCK | grep -q '\"subscribers\":1'"
+edge_field() { rkctl map get hw_estop_edge edge 0 | json_field "$1"; }
+lat='' act='' written_all=''
+i=0
+while [ $i -lt $EDGES ]; do
+	i=$((i + 1))
+	# Re-arm: the module's trips left duty 0; rkd's (safe = disable) only enable 0.
+	echo 1500000 >$PWM_CHIP/pwm0/duty_cycle && echo 1 >$PWM_CHIP/pwm0/enable
+	pwm0_running || fail "edge $i: pwm0 does not run: LED0_OFF_H $(pca9685_reg 0x09)"
+	gpio_sim_set 6 1
+	wait_value edge-$i 20 $i edge_field count
+	# Synchronous: the program's count moves after the helper returned.
+	st=$(rkctl estop status --json)
+	echo "$st" | grep -q '"tripped":true' || fail "edge $i: not tripped: $st"
+	[ "$(echo "$st" | json_field trips)" = $i ] || fail "edge $i: trips is not $i: $st"
+	[ "$(echo "$st" | json_field mask)" = 3 ] || fail "edge $i: mask: $st"
+	[ "$(edge_field rc)" = 0 ] || fail "edge $i: rk_emergency_stop returned $(edge_field rc)"
+	line_is 3 1 || fail "edge $i: line 3 reads $(gpio_sim_get 3), not its safe level 1"
+	pwm0_full_off || fail "edge $i: LED0_OFF_H $(pca9685_reg 0x09): not full off"
+	[ "$(cat $PWM_CHIP/pwm0/enable)" = 0 ] || fail "edge $i: pwm0/enable $(cat $PWM_CHIP/pwm0/enable)"
+	edge_ns=$(edge_field edge_ns)
+	written=$(echo "$st" | json_field written_ns)
+	[ -n "$edge_ns" ] && [ -n "$written" ] && [ "$written" -gt "$edge_ns" ] ||
+		fail "edge $i: written_ns '$written' is not after the edge's timestamp '$edge_ns'"
+	lat="$lat $((written - edge_ns))"
+	act="$act $(echo "$st" | json_field act_ns)"
+	written_all="$written_all $written"
+	rkctl estop reset >/dev/null || fail "edge $i: estop reset"
+	line_is 3 0 || fail "edge $i: after reset, line 3 reads $(gpio_sim_get 3)"
+	gpio_sim_set 6 0
+done
+[ "$(edge_field count)" = $EDGES ] && [ "$(edge_field other)" = 0 ] ||
+	fail "after $EDGES edges: $(rkctl map get hw_estop_edge edge 0)"
+ok "$EDGES rising edges on line 6: each tripped the stop once (trips 1..$EDGES), line 3 = 1 and pwm0 full off after each, reset between"
+tripped='"what":"emergency_stop".*stop_on_edge: emergency stop tripped: mask 0x3, actuators stopped 0x3 in [0-9]+ ns, written_ns '
+until_true edge-events 10 sh -c "[ \$(grep -cE '$tripped' $W/tail-edge.json) -ge $EDGES ]"
+[ "$(grep -cE "$tripped" $W/tail-edge.json)" = $EDGES ] || fail "not $EDGES trip events: $(grep -cE "$tripped" $W/tail-edge.json)"
+for w in $written_all; do
+	[ "$(grep -cE "${tripped}$w\"" $W/tail-edge.json)" = 1 ] || fail "no single trip event with written_ns $w"
+done
+ok "$EDGES trip events, one per edge, each with the status's written_ns"
+sorted=$(for l in $lat; do echo "$l"; done | sort -n)
+say "measured: GPIO edge (kernel timestamp) -> rkd's GPIO hook -> rk_emergency_stop -> actuators written (pca9685 enable via sysfs + gpio-sim line via ioctl), $EDGES trips, TCG: min $(pick 1) ns, median $(pick 15) ns, p90 $(pick 27) ns, max $(pick 30) ns"
+sorted=$(for l in $act; do echo "$l"; done | sort -n)
+say "  of which the writes themselves (act_ns, helper entry -> last write): min $(pick 1) ns, median $(pick 15) ns, p90 $(pick 27) ns, max $(pick 30) ns"
+stop_rkd
 say "$passed checks passed"

@@ -123,6 +123,8 @@ copy_objs() {
 start_rkd() {
 	dir=$1
 	shift
+	# An earlier rkd's "ready:" must not be taken for this one's.
+	rm -f "$W/rkd.log"
 	"$RKD" --foreground --programs-dir "$dir" --socket "$SOCK" "$@" >"$W/rkd.log" 2>&1 &
 	rkd_pid=$!
 	n=0

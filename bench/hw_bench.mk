@@ -24,7 +24,7 @@ $(BUILD)/obj/bench/hw/hw_bench.o: CPPFLAGS_ALL += -DRKD_PWM_SYSFS='"$(HW_BENCH_P
 
 $(RK_HW_BENCH): $(HW_BENCH_OBJS) $(HW_BENCH_ESTOP) $(LIBRKBPF)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -luv -ljansson -linih -lgpiod -liio
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -luv -ljansson -linih -lgpiod
 
 .PHONY: hw-bench
 hw-bench: $(RK_HW_BENCH)

@@ -28,7 +28,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <iio.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +40,7 @@
 
 #include "../include/rkbpf/rkbpf_hw.h"
 #include "hook_impl.h"
+#include "iio_lib.h"
 
 #define NS_PER_SEC 1000000000ull
 /* Scans the kernel buffers between two drains (its buffer/length). */
@@ -457,6 +457,9 @@ int rk_hook_iio_open(struct rk_hook *hook, char *err, size_t err_len)
 {
 	const char *want = hook->spec.path;
 	const struct rk_hook_iio_opts *cfg = hook->opts.iio;
+	int loaded = rk_iio_lib_load(err, err_len);
+	if (loaded)
+		return loaded;
 	hook->ops = &iio_ops;
 	struct iio_state *state = calloc(1, sizeof(*state));
 	hook->fds = malloc(IIO_FD_COUNT * sizeof(*hook->fds));

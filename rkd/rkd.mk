@@ -11,7 +11,7 @@
 
 RKD       := $(BUILD)/rkd
 RKD_SRCS  := $(wildcard rkd/*.c)
-RKD_LIBS  := -luv -ljansson -linih -lsodium -lgpiod -liio
+RKD_LIBS  := -luv -ljansson -linih -lsodium -lgpiod
 
 $(RKD): $(call obj,$(RKD_SRCS) $(HOOKS_SRCS) tools/common/file_io.c tools/common/signature.c) $(LIBRKBPF)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) $(RKD_LIBS)
@@ -29,8 +29,8 @@ $(TESTS): $(call obj,rkd/config.c rkd/protocol.c rkd/map_codec.c)
 $(TESTS): LDFLAGS_ALL += -ljansson -linih
 
 # The hardware hooks (hooks/hook_gpio.c, hook_iio.c) are linked wherever hooks/ is.
-$(RKCTL): LDFLAGS_ALL += -lgpiod -liio
-$(TESTS): LDFLAGS_ALL += -lgpiod -liio
+$(RKCTL): LDFLAGS_ALL += -lgpiod
+$(TESTS): LDFLAGS_ALL += -lgpiod
 
 # BPF programs the end-to-end tests drop into rkd's programs_dir.
 RKD_TEST_BPF_SRCS := $(wildcard tests/rkd/progs/*.bpf.c)

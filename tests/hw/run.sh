@@ -53,6 +53,10 @@ if [ ${#tests[@]} -eq 0 ]; then
 	done
 fi
 bins=("$build/rkd" "$build/rkctl")
+# rkd loads libiio only when an IIO hook opens (hooks/iio_lib.h): ldd does not
+# list it, so it goes to the guest explicitly, with its own libraries.
+libiio=$(ldconfig -p | sed -n 's/^\tlibiio\.so\.0 (.*) => //p' | head -n 1)
+[ -n "$libiio" ] && bins+=("$libiio")
 for b in "$build"/tests/hw/*; do
 	[ -f "$b" ] && [ -x "$b" ] && bins+=("$b")
 done

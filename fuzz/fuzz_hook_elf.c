@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../hooks/elf_symbols.c"
+#include "../hooks/hook_err.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

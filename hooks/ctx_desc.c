@@ -10,7 +10,6 @@
 #include "ctx_desc.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "../include/rkbpf/rkbpf_hw.h"
 #include "../include/rkbpf/rkbpf_pwm.h"
+#include "hook_err.h"
 
 #if defined(__x86_64__)
 #include <asm/ptrace.h>
@@ -63,19 +63,6 @@ static const struct rk_ctx_desc ctx_desc_uio = {
 	.size = (uint32_t)sizeof(struct rk_uio_event),
 };
 
-static int set_err(char *err, size_t err_len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	if (err && err_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, err_len, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* section is "kind" or "kind/..." */
 static int is_kind(const char *section, const char *kind)
@@ -145,7 +132,7 @@ int rk_tracefs_format_size(const char *text, const char *what, uint32_t *size_ou
 		uint64_t offset, size;
 		if (parse_field_number(start, line_end, "offset:", &offset) ||
 		    parse_field_number(start, line_end, "size:", &size))
-			return set_err(err, err_len, -EINVAL,
+			return rk_hook_errf(err, err_len, -EINVAL,
 			               "%s: line %u: a field without \"offset:N;\" and \"size:N;\": %.*s",
 			               what, line_no, (int)(line_end - start), start);
 		if (offset + size > end)
@@ -153,10 +140,10 @@ int rk_tracefs_format_size(const char *text, const char *what, uint32_t *size_ou
 		field_count++;
 	}
 	if (field_count == 0)
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "%s: no \"field:\" lines; is this a tracefs format file?", what);
 	if (end > UINT32_MAX)
-		return set_err(err, err_len, -EINVAL, "%s: the record ends at %llu bytes, too large",
+		return rk_hook_errf(err, err_len, -EINVAL, "%s: the record ends at %llu bytes, too large",
 		               what, (unsigned long long)end);
 	*size_out = (uint32_t)end;
 	return 0;
@@ -217,7 +204,7 @@ int rk_tracepoint_record_size(const char *sys, const char *name, uint32_t *size_
 {
 	static const char *const roots[] = {RK_TRACEFS_PATH, RK_TRACEFS_DEBUGFS_PATH};
 	if (!valid_tracepoint_name(sys, strlen(sys)) || !valid_tracepoint_name(name, strlen(name)))
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "tracepoint '%s/%s': not a tracepoint name (letters, digits, '_', '-')",
 		               sys, name);
 	char path[TRACEFS_PATH_LEN];
@@ -226,7 +213,7 @@ int rk_tracepoint_record_size(const char *sys, const char *name, uint32_t *size_
 		int found = tracefs_events_dir(roots[i]);
 		snprintf(path, sizeof(path), "%s/events/%s/%s/format", roots[i], sys, name);
 		if (found == -EACCES)
-			return set_err(err, err_len, -EACCES,
+			return rk_hook_errf(err, err_len, -EACCES,
 			               "%s: permission denied: tracefs is readable by root only here; run "
 			               "as root (or give read access to %s)",
 			               path, roots[i]);
@@ -236,34 +223,34 @@ int rk_tracepoint_record_size(const char *sys, const char *name, uint32_t *size_
 			mounted = roots[i];
 		char *text = malloc(TRACEFS_FORMAT_MAX_BYTES);
 		if (!text)
-			return set_err(err, err_len, -ENOMEM, "%s: out of memory", path);
+			return rk_hook_errf(err, err_len, -ENOMEM, "%s: out of memory", path);
 		int rc = read_small_file(path, text, TRACEFS_FORMAT_MAX_BYTES);
 		if (rc == 0)
 			rc = rk_tracefs_format_size(text, path, size_out, err, err_len);
 		else if (rc == -EACCES || rc == -EPERM)
-			set_err(err, err_len, rc,
+			rk_hook_errf(err, err_len, rc,
 			        "%s: %s: tracefs is readable by root only here; run as root "
 			        "(or give read access to %s)",
 			        path, strerror(-rc), roots[i]);
 		else if (rc != -ENOENT)
-			set_err(err, err_len, rc, "%s: %s", path, strerror(-rc));
+			rk_hook_errf(err, err_len, rc, "%s: %s", path, strerror(-rc));
 		free(text);
 		if (rc != -ENOENT)
 			return rc;
 	}
 	if (!mounted)
-		return set_err(err, err_len, -ENOENT,
+		return rk_hook_errf(err, err_len, -ENOENT,
 		               "%s/events/%s/%s/format: no such file: tracefs is not mounted; mount it "
 		               "(mount -t tracefs nodev %s), or the tracepoint does not exist",
 		               RK_TRACEFS_PATH, sys, name, RK_TRACEFS_PATH);
 	char sys_dir[TRACEFS_PATH_LEN];
 	snprintf(sys_dir, sizeof(sys_dir), "%s/events/%s", mounted, sys);
 	if (!is_dir(sys_dir))
-		return set_err(err, err_len, -ENOENT,
+		return rk_hook_errf(err, err_len, -ENOENT,
 		               "%s/events/%s/%s/format: no such file: this kernel has no tracepoint "
 		               "system '%s' (ls %s/events/ lists them)",
 		               mounted, sys, name, sys, mounted);
-	return set_err(err, err_len, -ENOENT,
+	return rk_hook_errf(err, err_len, -ENOENT,
 	               "%s/events/%s/%s/format: no such file: this kernel has no tracepoint '%s' "
 	               "in '%s' (ls %s lists them)",
 	               mounted, sys, name, name, sys, sys_dir);
@@ -276,14 +263,14 @@ static int tracepoint_desc(const char *section, const char *rest, struct rk_ctx_
 {
 	const char *slash = strchr(rest, '/');
 	if (!slash || slash == rest || !slash[1] || strchr(slash + 1, '/'))
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "\"%s\" is not a tracepoint section: write tracepoint/SYS/NAME (or "
 		               "tp/SYS/NAME), as in tracepoint/sched/sched_switch",
 		               section);
 	char sys[TRACEPOINT_NAME_MAX + 1];
 	size_t sys_len = (size_t)(slash - rest);
 	if (sys_len > TRACEPOINT_NAME_MAX)
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "\"%s\": the tracepoint system's name is too long for tracefs", section);
 	memcpy(sys, rest, sys_len);
 	sys[sys_len] = '\0';
@@ -314,7 +301,7 @@ int rk_ctx_desc_for_section(const char *section, struct rk_ctx_desc_buf *out, ch
 		out->ctx = &ctx_desc_pt_regs;
 		return 0;
 #else
-		return set_err(err, err_len, -ENOTSUP,
+		return rk_hook_errf(err, err_len, -ENOTSUP,
 		               "\"%s\": rkBPF does not know struct pt_regs on this architecture "
 		               "(x86_64 and aarch64 only); attach it from one of those",
 		               section);
@@ -327,7 +314,7 @@ int rk_ctx_desc_for_section(const char *section, struct rk_ctx_desc_buf *out, ch
 	if (is_kind(section, "tracepoint") || is_kind(section, "tp"))
 		return tracepoint_desc(section, "", out, err, err_len);
 	if (is_kind(section, "raw_tracepoint") || is_kind(section, "raw_tp"))
-		return set_err(err, err_len, -ENOTSUP,
+		return rk_hook_errf(err, err_len, -ENOTSUP,
 		               "\"%s\": raw tracepoints are not supported yet (their context is the "
 		               "kernel's raw arguments); use tracepoint/SYS/NAME instead",
 		               section);
@@ -349,7 +336,7 @@ int rk_ctx_desc_for_section(const char *section, struct rk_ctx_desc_buf *out, ch
 		out->ctx = &ctx_desc_pwm;   /* read-only, include/rkbpf/rkbpf_pwm.h */
 		return 0;
 	}
-	return set_err(err, err_len, -EINVAL,
+	return rk_hook_errf(err, err_len, -EINVAL,
 	               "\"%s\" is not a section rkBPF can attach; supported: %s",
 	               section, RK_CTX_DESC_SUPPORTED);
 }

@@ -12,11 +12,11 @@
  * memory need not be aligned) after a bounds check.
  */
 #include "elf_symbols.h"
+#include "hook_err.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,19 +55,6 @@
 /* struct file_entry_new: flags, key, value, osversion, hwcap. */
 #define LD_SO_CACHE_ENTRY_BYTES 24u
 
-static int set_err(char *err, size_t err_len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	if (err && err_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, err_len, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* ---- reading the image ------------------------------------------------ */
 
@@ -121,32 +108,32 @@ static int open_image(struct elf_image *elf, const uint8_t *bytes, size_t size,
 	elf->size = size;
 	elf->what = what;
 	if (size < EI_NIDENT || memcmp(bytes, ELFMAG, SELFMAG) != 0)
-		return set_err(err, err_len, -EINVAL, "%s is not an ELF file", what);
+		return rk_hook_errf(err, err_len, -EINVAL, "%s is not an ELF file", what);
 	if (bytes[EI_CLASS] != ELFCLASS64)
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "%s is a 32-bit ELF file; rkBPF probes 64-bit programs only", what);
 	if (bytes[EI_DATA] != HOST_ELF_DATA)
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "%s is an ELF file of the other byte order than this machine", what);
 	if (read_at(elf, 0, &elf->ehdr, sizeof(elf->ehdr)))
-		return set_err(err, err_len, -EINVAL, "%s: truncated ELF header", what);
+		return rk_hook_errf(err, err_len, -EINVAL, "%s: truncated ELF header", what);
 	elf->shnum = elf->ehdr.e_shnum;
 	if (elf->ehdr.e_shoff && elf->shnum == 0) {
 		/* More than SHN_LORESERVE sections: the count is in section 0. */
 		Elf64_Shdr first;
 		if (read_at(elf, elf->ehdr.e_shoff, &first, sizeof(first)))
-			return set_err(err, err_len, -EINVAL, "%s: section headers outside the file",
+			return rk_hook_errf(err, err_len, -EINVAL, "%s: section headers outside the file",
 			               what);
 		elf->shnum = first.sh_size;
 	}
 	if (elf->shnum && (elf->ehdr.e_shentsize != sizeof(Elf64_Shdr) ||
 	                   elf->shnum > elf->size / sizeof(Elf64_Shdr) ||
 	                   !in_image(elf, elf->ehdr.e_shoff, elf->shnum * sizeof(Elf64_Shdr))))
-		return set_err(err, err_len, -EINVAL, "%s: section headers outside the file", what);
+		return rk_hook_errf(err, err_len, -EINVAL, "%s: section headers outside the file", what);
 	if (elf->ehdr.e_phnum &&
 	    (elf->ehdr.e_phentsize != sizeof(Elf64_Phdr) ||
 	     !in_image(elf, elf->ehdr.e_phoff, (uint64_t)elf->ehdr.e_phnum * sizeof(Elf64_Phdr))))
-		return set_err(err, err_len, -EINVAL, "%s: program headers outside the file", what);
+		return rk_hook_errf(err, err_len, -EINVAL, "%s: program headers outside the file", what);
 	return 0;
 }
 
@@ -361,7 +348,7 @@ int rk_elf_find_func_mem(const uint8_t *image, size_t size, const char *what,
 	if (rc)
 		return rc;
 	if (!symbol || !*symbol)
-		return set_err(err, err_len, -EINVAL, "no symbol name to look up in %s", what);
+		return rk_hook_errf(err, err_len, -EINVAL, "no symbol name to look up in %s", what);
 	struct versions versions;
 	find_versions(&elf, &versions);
 	struct search search;
@@ -373,12 +360,12 @@ int rk_elf_find_func_mem(const uint8_t *image, size_t size, const char *what,
 	if (!search.found && !search.ambiguous)
 		tables += search_tables(&elf, &versions, SHT_SYMTAB, &search);
 	if (tables == 0)
-		return set_err(err, err_len, -ENOENT,
+		return rk_hook_errf(err, err_len, -ENOENT,
 		               "%s has no symbol table (.dynsym or .symtab): it is stripped; probe "
 		               "an unstripped build",
 		               what);
 	if (search.ambiguous)
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "%s: more than one function %s (at file offsets 0x%llx and 0x%llx); "
 		               "name one version (%s@@VERSION) or use a unique name",
 		               what, symbol, (unsigned long long)search.func.offset,
@@ -388,26 +375,26 @@ int rk_elf_find_func_mem(const uint8_t *image, size_t size, const char *what,
 		return 0;
 	}
 	if (search.ifunc_seen)
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "%s in %s is an IFUNC: its address is the resolver that picks an "
 		               "implementation at load time, run once; probe an implementation "
 		               "(nm -D %s | grep %s lists candidates)",
 		               symbol, what, what, symbol);
 	if (search.not_function_seen)
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "%s in %s is not a function (ELF symbol type %u); uprobes attach to "
 		               "functions",
 		               symbol, what, search.not_function_type);
 	if (search.unmapped_seen)
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "%s in %s has an address outside the file's loaded segments", symbol,
 		               what);
 	if (search.undefined_seen)
-		return set_err(err, err_len, -ENOENT,
+		return rk_hook_errf(err, err_len, -ENOENT,
 		               "%s is not defined in %s but imported from a library; probe the "
 		               "library that defines it (uprobe/LIBRARY:%s)",
 		               symbol, what, symbol);
-	return set_err(err, err_len, -ENOENT,
+	return rk_hook_errf(err, err_len, -ENOENT,
 	               "no symbol %s in %s (nm -D %s lists what it exports; a library's function "
 	               "needs the library: uprobe/libc.so.6:malloc)",
 	               symbol, what, what);
@@ -420,22 +407,22 @@ static int map_file(const char *path, const uint8_t **bytes, size_t *size, char 
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int rc = -errno;
-		return set_err(err, err_len, rc, "cannot open %s: %s", path, strerror(-rc));
+		return rk_hook_errf(err, err_len, rc, "cannot open %s: %s", path, strerror(-rc));
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return set_err(err, err_len, -EINVAL, "%s is not a regular file", path);
+		return rk_hook_errf(err, err_len, -EINVAL, "%s is not a regular file", path);
 	}
 	if (st.st_size == 0) {
 		close(fd);
-		return set_err(err, err_len, -EINVAL, "%s is empty, not an ELF file", path);
+		return rk_hook_errf(err, err_len, -EINVAL, "%s is empty, not an ELF file", path);
 	}
 	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	int rc = map == MAP_FAILED ? -errno : 0;
 	close(fd);
 	if (rc)
-		return set_err(err, err_len, rc, "cannot map %s: %s", path, strerror(-rc));
+		return rk_hook_errf(err, err_len, rc, "cannot map %s: %s", path, strerror(-rc));
 	*bytes = map;
 	*size = (size_t)st.st_size;
 	return 0;
@@ -542,22 +529,22 @@ int rk_elf_find_file(const char *path_or_name, char *out, size_t out_len, char *
 		"/lib/" HOST_MULTIARCH ":/usr/lib/" HOST_MULTIARCH ":/lib64:/usr/lib64:/lib:/usr/lib";
 	const char *name = path_or_name;
 	if (!name || !*name)
-		return set_err(err, err_len, -EINVAL, "no file name");
+		return rk_hook_errf(err, err_len, -EINVAL, "no file name");
 	if (name[0] == '/') {
 		struct stat st;
 		if (stat(name, &st) != 0) {
 			int rc = -errno;
-			return set_err(err, err_len, rc, "%s: %s", name, strerror(-rc));
+			return rk_hook_errf(err, err_len, rc, "%s: %s", name, strerror(-rc));
 		}
 		if (!S_ISREG(st.st_mode))
-			return set_err(err, err_len, -EINVAL, "%s is not a regular file", name);
+			return rk_hook_errf(err, err_len, -EINVAL, "%s is not a regular file", name);
 		int len = snprintf(out, out_len, "%s", name);
 		if (len < 0 || (size_t)len >= out_len)
-			return set_err(err, err_len, -ENAMETOOLONG, "%s: path too long", name);
+			return rk_hook_errf(err, err_len, -ENAMETOOLONG, "%s: path too long", name);
 		return 0;
 	}
 	if (strchr(name, '/'))
-		return set_err(err, err_len, -EINVAL,
+		return rk_hook_errf(err, err_len, -EINVAL,
 		               "%s is a relative path; give an absolute path or a library name",
 		               name);
 	if (strstr(name, ".so")) {
@@ -565,7 +552,7 @@ int rk_elf_find_file(const char *path_or_name, char *out, size_t out_len, char *
 		    try_ld_so_cache(name, out, out_len) ||
 		    try_list(lib_dirs, name, is_host_elf, out, out_len))
 			return 0;
-		return set_err(err, err_len, -ENOENT,
+		return rk_hook_errf(err, err_len, -ENOENT,
 		               "no library %s in LD_LIBRARY_PATH, " LD_SO_CACHE " or %s "
 		               "(ldconfig -p lists the known ones); give its absolute path",
 		               name, lib_dirs);
@@ -575,6 +562,6 @@ int rk_elf_find_file(const char *path_or_name, char *out, size_t out_len, char *
 		path_env = "/usr/local/bin:/usr/bin:/bin";
 	if (try_list(path_env, name, is_executable, out, out_len))
 		return 0;
-	return set_err(err, err_len, -ENOENT,
+	return rk_hook_errf(err, err_len, -ENOENT,
 	               "no program %s in PATH (%s); give its absolute path", name, path_env);
 }

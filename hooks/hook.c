@@ -18,17 +18,6 @@
 
 #include "hook_impl.h"
 
-int rk_hook_errf(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	if (err && err_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, err_len, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 int rk_hook_err(const struct rk_hook *hook, char *err, size_t err_len, int rc, const char *fmt,
                 ...)
 {

@@ -70,11 +70,7 @@ static const char *edge_name(enum rk_hook_edge edge)
 
 static int check_timer_set(struct rk_hook *hook, time_t seconds)
 {
-	struct itimerspec spec;
-	memset(&spec, 0, sizeof(spec));
-	spec.it_interval.tv_sec = seconds;
-	spec.it_value.tv_sec = seconds;
-	return timerfd_settime(hook->fds[GPIO_FD_CHECK], 0, &spec, NULL) == 0 ? 0 : -errno;
+	return rk_hook_timerfd_set(hook->fds[GPIO_FD_CHECK], (uint64_t)seconds * 1000000000ull);
 }
 
 static int gpio_start(struct rk_hook *hook, char *err, size_t err_len)

@@ -133,11 +133,7 @@ void rk_iio_decode_scan(const uint8_t *scan, const struct rk_iio_sample_fmt *fmt
 
 static int check_timer_set(struct rk_hook *hook, time_t seconds)
 {
-	struct itimerspec spec;
-	memset(&spec, 0, sizeof(spec));
-	spec.it_interval.tv_sec = seconds;
-	spec.it_value.tv_sec = seconds;
-	return timerfd_settime(hook->fds[IIO_FD_CHECK], 0, &spec, NULL) == 0 ? 0 : -errno;
+	return rk_hook_timerfd_set(hook->fds[IIO_FD_CHECK], (uint64_t)seconds * 1000000000ull);
 }
 
 static int iio_start(struct rk_hook *hook, char *err, size_t err_len)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "hook.h"
+#include "hook_err.h" /* rk_hook_errf: a message without a hook at hand */
 #include "perf_ring.h"
 
 /* "uprobe " + PATH + ":" + SYMBOL + "+0x..." */
@@ -106,11 +107,15 @@ struct rk_hook {
 };
 
 /* hook.c: format into err with the hook's description in front; returns rc. */
+/*
+ * Arm timerfd fd to expire every period_ns (0: disarm).  0 or -errno.  The
+ * timer hook's period, and the GPIO and IIO hooks' check that their device
+ * is still there.
+ */
+int rk_hook_timerfd_set(int fd, uint64_t period_ns);
+
 int rk_hook_err(const struct rk_hook *hook, char *err, size_t err_len, int rc, const char *fmt,
                 ...) __attribute__((format(printf, 5, 6)));
-/* Plain message, for code without a hook at hand; returns rc. */
-int rk_hook_errf(char *err, size_t err_len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /*
  * Per-kind open: fill the hook (ops, fds, rings, buffers).  hook.c owns

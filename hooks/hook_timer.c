@@ -21,14 +21,19 @@
 
 #define NS_PER_SEC 1000000000ull
 
-static int timer_set(struct rk_hook *hook, uint64_t period_ns)
+int rk_hook_timerfd_set(int fd, uint64_t period_ns)
 {
 	struct itimerspec spec;
 	memset(&spec, 0, sizeof(spec));
 	spec.it_interval.tv_sec = (time_t)(period_ns / NS_PER_SEC);
 	spec.it_interval.tv_nsec = (long)(period_ns % NS_PER_SEC);
 	spec.it_value = spec.it_interval;
-	return timerfd_settime(hook->fds[0], 0, &spec, NULL) == 0 ? 0 : -errno;
+	return timerfd_settime(fd, 0, &spec, NULL) == 0 ? 0 : -errno;
+}
+
+static int timer_set(struct rk_hook *hook, uint64_t period_ns)
+{
+	return rk_hook_timerfd_set(hook->fds[0], period_ns);
 }
 
 static int timer_start(struct rk_hook *hook, char *err, size_t err_len)

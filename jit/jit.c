@@ -382,22 +382,10 @@ static int jit_call_subprog(struct rk_run *run, uint32_t insn_index, const uint6
 	struct jit_nest *nest = run->interp_state;
 	const struct rk_prog *prog = nest->base.prog;
 	struct rk_run_result *report = nest->base.result;
-	if (!rk_prog_is_func_start(prog, insn_index)) {
-		report->stop = RK_STOP_BAD_CALLBACK;
-		snprintf(report->message, sizeof(report->message),
-		         "callback %u is not the start of a function of this program", insn_index);
-		run->failed = true;
-		return -EINVAL;
-	}
 	uint64_t fp = nest->frame->helper_fp - RK_STACK_SIZE;
-	if (fp < nest->fp_limit) {
-		report->stop = RK_STOP_CALL_DEPTH;
-		snprintf(report->message, sizeof(report->message),
-		         "callback %u: calls nested deeper than %d frames", insn_index,
-		         RK_MAX_CALL_FRAMES);
-		run->failed = true;
-		return -E2BIG;
-	}
+	int refused = rk_run_callback_check(run, report, insn_index, fp >= nest->fp_limit);
+	if (refused)
+		return refused;
 	struct rk_jit_frame frame = {.fp = fp, .fp_limit = nest->fp_limit, .run = run};
 	memcpy(frame.args, args, sizeof(frame.args));
 	struct rk_jit_frame *outer = nest->frame;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,64 +326,66 @@ static int check_device_name(struct config_parse *parse, const char *kind, const
 	return -EINVAL;
 }
 
+/*
+ * The [KIND DEVICE] entry for device among *count entries of entry_size
+ * bytes at entries -- each starts with its device name and holds the line
+ * of its section header at line_offset -- or a new, zeroed one.  NULL after
+ * saying why: the section declared twice, a bad name, too many sections.
+ * (One function for the iio and uio tables, whose entries differ after that.)
+ */
+static void *device_section_for(struct config_parse *parse, const char *kind,
+                                const char *device, const char *key, void *entries,
+                                size_t *count, size_t entry_size, size_t line_offset)
+{
+	for (size_t i = 0; i < *count; i++) {
+		char *entry = (char *)entries + i * entry_size;
+		if (strcmp(entry, device) != 0)
+			continue;
+		int first_line;
+		memcpy(&first_line, entry + line_offset, sizeof(first_line));
+		if (first_line != parse->section_line) {
+			fail(parse, key, "[%s %s] is declared twice (first at line %d); give each device "
+			                 "one section",
+			     kind, device, first_line);
+			return NULL;
+		}
+		return entry;
+	}
+	if (check_device_name(parse, kind, device, key))
+		return NULL;
+	if (*count == RKD_MAX_DEVICES) {
+		fail(parse, key, "[%s %s]: more than %d [%s DEVICE] sections", kind, device,
+		     RKD_MAX_DEVICES, kind);
+		return NULL;
+	}
+	char *entry = (char *)entries + (*count)++ * entry_size;
+	memset(entry, 0, entry_size);
+	snprintf(entry, RKD_DEVICE_NAME_LEN, "%s", device);
+	int line = parse->section_line ? parse->section_line : parse->line;
+	memcpy(entry + line_offset, &line, sizeof(line));
+	return entry;
+}
+
+_Static_assert(offsetof(struct rkd_iio_config, device) == 0 &&
+                   offsetof(struct rkd_uio_config, device) == 0,
+               "device_section_for() finds the device name at the start of an entry");
+
 static struct rkd_iio_config *iio_for(struct config_parse *parse, const char *device,
                                       const char *key)
 {
 	struct rkd_config *config = parse->config;
-	for (size_t i = 0; i < config->iio_count; i++) {
-		struct rkd_iio_config *iio = &config->iio[i];
-		if (strcmp(iio->device, device) != 0)
-			continue;
-		if (iio->section_line != parse->section_line) {
-			fail(parse, key, "[iio %s] is declared twice (first at line %d); give each device "
-			                 "one section",
-			     device, iio->section_line);
-			return NULL;
-		}
-		return iio;
-	}
-	if (check_device_name(parse, "iio", device, key))
-		return NULL;
-	if (config->iio_count == RKD_MAX_DEVICES) {
-		fail(parse, key, "[iio %s]: more than %d [iio DEVICE] sections", device,
-		     RKD_MAX_DEVICES);
-		return NULL;
-	}
-	struct rkd_iio_config *iio = &config->iio[config->iio_count++];
-	memset(iio, 0, sizeof(*iio));
-	snprintf(iio->device, sizeof(iio->device), "%s", device);
-	iio->section_line = parse->section_line ? parse->section_line : parse->line;
-	return iio;
+	return device_section_for(parse, "iio", device, key, config->iio, &config->iio_count,
+	                          sizeof(config->iio[0]),
+	                          offsetof(struct rkd_iio_config, section_line));
 }
 
 static struct rkd_uio_config *uio_for(struct config_parse *parse, const char *device,
                                       const char *key)
 {
 	struct rkd_config *config = parse->config;
-	for (size_t i = 0; i < config->uio_count; i++) {
-		struct rkd_uio_config *uio = &config->uio[i];
-		if (strcmp(uio->device, device) != 0)
-			continue;
-		if (uio->section_line != parse->section_line) {
-			fail(parse, key, "[uio %s] is declared twice (first at line %d); give each device "
-			                 "one section",
-			     device, uio->section_line);
-			return NULL;
-		}
-		return uio;
-	}
-	if (check_device_name(parse, "uio", device, key))
-		return NULL;
-	if (config->uio_count == RKD_MAX_DEVICES) {
-		fail(parse, key, "[uio %s]: more than %d [uio DEVICE] sections", device,
-		     RKD_MAX_DEVICES);
-		return NULL;
-	}
-	struct rkd_uio_config *uio = &config->uio[config->uio_count++];
-	memset(uio, 0, sizeof(*uio));
-	snprintf(uio->device, sizeof(uio->device), "%s", device);
-	uio->section_line = parse->section_line ? parse->section_line : parse->line;
-	return uio;
+	return device_section_for(parse, "uio", device, key, config->uio, &config->uio_count,
+	                          sizeof(config->uio[0]),
+	                          offsetof(struct rkd_uio_config, section_line));
 }
 
 /* "voltage0, accel_x": names of [a-zA-Z0-9_-], none empty or repeated.  0 or -EINVAL. */

@@ -711,21 +711,10 @@ static int INTERP_SUBPROG(struct rk_run *run, uint32_t insn_index, const uint64_
 	struct rk_interp_nest *caller = run->interp_state;
 	const struct rk_prog *prog = caller->prog;
 	struct rk_run_result *report = caller->result;
-	if (!rk_prog_is_func_start(prog, insn_index)) {
-		report->stop = RK_STOP_BAD_CALLBACK;
-		snprintf(report->message, sizeof(report->message),
-		         "callback %u is not the start of a function of this program", insn_index);
-		run->failed = true;
-		return -EINVAL;
-	}
-	if (caller->depth + 1 >= RK_MAX_CALL_FRAMES) {
-		report->stop = RK_STOP_CALL_DEPTH;
-		snprintf(report->message, sizeof(report->message),
-		         "callback %u: calls nested deeper than %d frames", insn_index,
-		         RK_MAX_CALL_FRAMES);
-		run->failed = true;
-		return -E2BIG;
-	}
+	int refused = rk_run_callback_check(run, report, insn_index,
+	                                    caller->depth + 1 < RK_MAX_CALL_FRAMES);
+	if (refused)
+		return refused;
 	struct rk_interp_entry entry = {
 		.run = run, .insn_index = insn_index, .base_depth = caller->depth + 1,
 		.stack = caller->stack, .fp = caller->fp - RK_STACK_SIZE,

@@ -3,6 +3,7 @@
  * the two interpreters, or the native code of jit/jit.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vm_internal.h"
@@ -27,6 +28,28 @@ int rk_prog_run(const struct rk_prog *prog, void *ctx, size_t ctx_len,
 	if (opts->mode == RK_EXEC_JIT)
 		return rk_jit_run(prog, ctx, ctx_len, opts, result);
 	return rk_interp_fast(prog, ctx, ctx_len, opts, result, NULL, NULL, NULL);
+}
+
+int rk_run_callback_check(struct rk_run *run, struct rk_run_result *report, uint32_t insn_index,
+                          bool frame_free)
+{
+	const struct rk_interp_nest *nest = run->interp_state;
+	if (!rk_prog_is_func_start(nest->prog, insn_index)) {
+		report->stop = RK_STOP_BAD_CALLBACK;
+		snprintf(report->message, sizeof(report->message),
+		         "callback %u is not the start of a function of this program", insn_index);
+		run->failed = true;
+		return -EINVAL;
+	}
+	if (!frame_free) {
+		report->stop = RK_STOP_CALL_DEPTH;
+		snprintf(report->message, sizeof(report->message),
+		         "callback %u: calls nested deeper than %d frames", insn_index,
+		         RK_MAX_CALL_FRAMES);
+		run->failed = true;
+		return -E2BIG;
+	}
+	return 0;
 }
 
 const char *rk_stop_name(enum rk_stop stop)

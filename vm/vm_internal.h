@@ -200,6 +200,14 @@ rk_helper_fn rk_prog_resolve_helper(const struct rk_helpers *helpers, uint32_t i
 
 /* Is insn_index the first instruction of a function (a valid callback)? */
 bool rk_prog_is_func_start(const struct rk_prog *prog, uint32_t insn_index);
+/*
+ * For the engines' run->call_subprog: may a bpf_loop callback at
+ * insn_index run, frame_free saying whether a frame is left for it?  0, or
+ * -EINVAL (not a function start) / -E2BIG (no frame) after writing the stop
+ * into report and failing the run -- the same words for every engine.
+ */
+int rk_run_callback_check(struct rk_run *run, struct rk_run_result *report, uint32_t insn_index,
+                          bool frame_free);
 /* Checked mode: the memory of the maps the program references, as regions. */
 size_t rk_prog_map_regions(const struct rk_prog *prog, struct rk_region *regions, size_t max);
 /* The memory a map's values live in (arrays, hash entries, ring data); count written. */
